@@ -1,0 +1,112 @@
+"""PlanApp: preparation, approval, monitoring and revision of provincial development plans."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from planapp.config import CONFIGS, check_production_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the application. Reads as the table of contents of everything that is wired in."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    load_config(app, config_name, overrides or {})
+    register_extensions(app)
+    register_i18n(app)
+    register_security(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    configure_logging(app)
+    return app
+
+
+def load_config(app: Flask, config_name: str | None, overrides: dict[str, Any]) -> None:
+    import os
+
+    name = config_name or os.environ.get("PLANAPP_ENV", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"PLANAPP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    app.config.from_object(CONFIGS[name])
+    app.config.update(overrides)
+    if name == "production":
+        check_production_config(app.config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'planapp.db'}"
+
+
+def register_extensions(app: Flask) -> None:
+    from planapp.core import sqlite
+    from planapp.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        sqlite.configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+
+def register_i18n(app: Flask) -> None:
+    from planapp.web import i18n
+
+    i18n.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    from planapp.accounts import session_auth
+    from planapp.web import access, security
+
+    session_auth.init_app(app)
+    app.before_request(security.enforce_session_lifetime)
+    app.before_request(access.enforce_access_policy)
+    security.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from planapp.accounts.admin_views import bp as users_bp
+    from planapp.accounts.views import bp as accounts_bp
+    from planapp.agencies.views import bp as agencies_bp
+    from planapp.audit.views import bp as audit_bp
+    from planapp.dashboard.views import bp as dashboard_bp
+    from planapp.web.health import bp as health_bp
+
+    for blueprint in (accounts_bp, users_bp, agencies_bp, audit_bp, dashboard_bp, health_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from planapp.web import errors
+
+    errors.init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from planapp.web import filters
+
+    filters.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from planapp import cli
+
+    cli.init_app(app)
+
+
+def configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField, validators
+
+from planapp.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from planapp.core.forms import email_format, max_length, optional_int, required, strip
+from planapp.core.permissions import Role
+
+
+def password_rules() -> list:
+    return [
+        required(),
+        validators.Length(
+            min=MIN_LENGTH,
+            max=MAX_LENGTH,
+            message=_l("The password must be %(min)s to %(max)s characters long.", min=MIN_LENGTH, max=MAX_LENGTH),
+        ),
+    ]
+
+
+class LoginForm(FlaskForm):
+    email = StringField(_l("E-mail"), validators=[required(), max_length(254)], filters=[strip])
+    password = PasswordField(_l("Password"), validators=[required(), max_length(MAX_LENGTH)])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[required(), max_length(MAX_LENGTH)])
+    new_password = PasswordField(_l("New password"), validators=password_rules())
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[required(), validators.EqualTo("new_password", message=_l("The two passwords differ."))],
+    )
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(choices=[("fa", "فارسی"), ("en", "English")], validators=[required()])
+
+
+class UserForm(FlaskForm):
+    email = StringField(_l("E-mail"), validators=[required(), max_length(254), email_format()], filters=[strip])
+    name = StringField(_l("Full name"), validators=[required(), max_length(120)], filters=[strip])
+    role = SelectField(_l("Role"), validators=[required()])
+    agency_id = SelectField(_l("Agency"), coerce=optional_int, validators=[required()])
+    language = SelectField(_l("Language"), choices=[("fa", "فارسی"), ("en", "English")])
+
+    def __init__(self, *args, agency_choices: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [(role.value, role.label) for role in Role]
+        self.agency_id.choices = [("", _l("— choose —")), *agency_choices]
+
+
+class NewUserForm(UserForm):
+    password = PasswordField(_l("Initial password"), validators=password_rules())

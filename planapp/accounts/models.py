@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from planapp.agencies.models import Agency
+from planapp.core.db import TimestampMixin, str_enum
+from planapp.core.permissions import Role
+from planapp.extensions import db
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # stored lower-cased
+    name: Mapped[str] = mapped_column(sa.String(120), index=True)
+    search_key: Mapped[str] = mapped_column(sa.String(1200), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role), index=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    language: Mapped[str] = mapped_column(sa.String(5), default="fa")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # Part of the login id in the session cookie: rotating it ends every session of this user
+    # (sign-out, password change, deactivation), so a copied cookie dies with them.
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    last_login_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins per e-mail address, known or not (so a lock reveals nothing about accounts)."""
+
+    __tablename__ = "login_throttles"
+
+    email: Mapped[str] = mapped_column(sa.String(254), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_failure_at: Mapped[datetime | None]

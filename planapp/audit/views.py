@@ -1,0 +1,25 @@
+"""The audit log, for admins: who did what, when, before → after."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from planapp.audit import queries
+from planapp.core.permissions import Perm
+from planapp.web.access import requires
+from planapp.web.htmx import render
+from planapp.web.pagination import page_arg, text_arg
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+
+
+@bp.get("/", endpoint="list")
+@requires(Perm.VIEW_AUDIT)
+def list_events():
+    realm, q = text_arg("realm", 20), text_arg("q")
+    prefix = realm + "." if realm in queries.action_realms() else ""
+    page = queries.list_events(prefix, q, page_arg(), 50)
+    return render(
+        "audit/list.html", "audit/_table.html", target_id="audit-table",
+        page=page, realm=realm, q=q, realms=queries.action_realms(),
+    )

@@ -1,0 +1,1 @@
+"""Cross-domain building blocks. Nothing here imports a domain package."""

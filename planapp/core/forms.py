@@ -1,0 +1,42 @@
+"""Form pieces shared by every domain: translated validator messages and Persian-friendly coercion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import validators
+
+from planapp.core.text import clean_line
+
+
+def required() -> validators.DataRequired:
+    return validators.InputRequired(message=_l("This field is required."))
+
+
+def max_length(n: int) -> validators.Length:
+    return validators.Length(max=n, message=_l("At most %(n)s characters are allowed.", n=n))
+
+
+def email_format() -> validators.Email:
+    return validators.Email(message=_l("Enter a valid e-mail address, e.g. name@example.ir."),
+                            check_deliverability=False)
+
+
+def strip(value: Any) -> Any:
+    return clean_line(value) if isinstance(value, str) else value
+
+
+def optional_int(value: Any) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def apply_service_error(form: Any, error: Any) -> None:
+    """Show a service refusal next to its field (or at the form's top)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        form.form_errors.append(str(error.message))

@@ -1,0 +1,60 @@
+"""Persian digits and Jalali dates: pure helpers, used by template filters, forms and PDFs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import jdatetime
+
+TEHRAN = ZoneInfo("Asia/Tehran")
+
+_TO_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+# Persian (U+06F0…) and Arabic-Indic (U+0660…) digits both fold to ASCII.
+_TO_ASCII = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+
+
+def persian_digits(value: object) -> str:
+    return str(value).translate(_TO_PERSIAN)
+
+
+def ascii_digits(value: str) -> str:
+    return value.translate(_TO_ASCII)
+
+
+def local_date(value: date | datetime) -> date:
+    """The calendar day in Tehran: datetimes are stored in UTC, days are lived in Asia/Tehran."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(TEHRAN).date()
+    return value
+
+
+def jalali(value: date | datetime) -> jdatetime.date:
+    return jdatetime.date.fromgregorian(date=local_date(value))
+
+
+def format_jalali(value: date | datetime, with_time: bool = False) -> str:
+    """1405/01/01 (and 14:30 in Tehran time when asked), in Persian digits."""
+    text = jalali(value).strftime("%Y/%m/%d")
+    if with_time and isinstance(value, datetime):
+        text += " " + value.astimezone(TEHRAN).strftime("%H:%M")
+    return persian_digits(text)
+
+
+def format_gregorian(value: date | datetime, with_time: bool = False) -> str:
+    text = local_date(value).isoformat()
+    if with_time and isinstance(value, datetime):
+        text += " " + value.astimezone(TEHRAN).strftime("%H:%M")
+    return text
+
+
+def format_number(value: float | int, locale: str, decimals: int | None = None) -> str:
+    """Grouped number; Persian separators and digits for `fa`."""
+    from babel.numbers import format_decimal
+
+    pattern = None if decimals is None else "#,##0." + "0" * decimals if decimals else "#,##0"
+    if locale == "fa":
+        return persian_digits(format_decimal(value, format=pattern, locale="fa", numbering_system="arabext"))
+    return format_decimal(value, format=pattern, locale="en")

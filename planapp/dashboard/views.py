@@ -1,0 +1,22 @@
+"""The page after sign-in: a greeting by role and the way to the user's work."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from planapp.accounts.queries import count_users_by_role
+from planapp.agencies.queries import list_agencies
+from planapp.core.permissions import Perm, can
+from planapp.web.access import requires
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.get("/", endpoint="index")
+@requires(Perm.USE_APP)
+def index():
+    stats = None
+    if can(current_user, Perm.MANAGE_USERS):
+        stats = {"users": count_users_by_role(), "agencies": list_agencies(per_page=1).total}
+    return render_template("dashboard/index.html", stats=stats)

@@ -1,0 +1,100 @@
+"""Demo data for `make run` and `flask seed-demo`: East Azerbaijan's planning organization and its partners.
+
+Idempotent: agencies are found by name, users by e-mail; nothing existing is changed. The demo password lives
+here and only here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from planapp.accounts import services as accounts
+from planapp.accounts.models import User
+from planapp.agencies import services as agencies
+from planapp.agencies.models import Agency, AgencyKind
+from planapp.core.permissions import Role
+from planapp.core.text import fold
+from planapp.extensions import db
+
+DEMO_PASSWORD = "PlanApp-Demo-1405"  # noqa: S105 — demo data only, printed for the newcomer
+DEMO_DOMAIN = "demo.planapp.ir"
+
+G, NG, P, NGO = AgencyKind.GOVERNMENT, AgencyKind.NON_GOVERNMENT, AgencyKind.PRIVATE, AgencyKind.NGO
+
+# (key, Persian name, English name, kind, parent key, e-mail)
+AGENCIES = [
+    ("pbo", "سازمان برنامه و بودجه کشور", "Plan and Budget Organization", G, None, "info@pbo.demo.planapp.ir"),
+    ("mpo", "سازمان مدیریت و برنامه‌ریزی استان آذربایجان شرقی",
+     "Management and Planning Organization of East Azerbaijan", G, "pbo", "mpo@demo.planapp.ir"),
+    ("stats", "معاونت آمار و اطلاعات استان آذربایجان شرقی", "Statistics and Information Office", G, "mpo", None),
+    ("gov", "استانداری آذربایجان شرقی", "East Azerbaijan Governorate", G, None, "ostandari@demo.planapp.ir"),
+    ("env", "اداره کل حفاظت محیط زیست استان آذربایجان شرقی",
+     "Environmental Protection Office of East Azerbaijan", G, None, "env@demo.planapp.ir"),
+    ("ports", "اداره کل بنادر و دریانوردی (نمایندگی استان)",
+     "Ports and Maritime Organization, provincial office", G, None, "ports@demo.planapp.ir"),
+    ("agri", "سازمان جهاد کشاورزی استان آذربایجان شرقی",
+     "Agriculture Jihad Organization of East Azerbaijan", G, None, "agri@demo.planapp.ir"),
+    ("industry", "سازمان صنعت، معدن و تجارت استان آذربایجان شرقی",
+     "Industry, Mine and Trade Organization of East Azerbaijan", G, None, "smt@demo.planapp.ir"),
+    ("heritage", "اداره کل میراث فرهنگی، گردشگری و صنایع‌دستی استان آذربایجان شرقی",
+     "Cultural Heritage, Tourism and Handicrafts Office", G, None, "miras@demo.planapp.ir"),
+    ("roads", "اداره کل راه و شهرسازی استان آذربایجان شرقی",
+     "Roads and Urban Development Office", G, None, "roads@demo.planapp.ir"),
+    ("water", "شرکت آب منطقه‌ای آذربایجان شرقی", "East Azerbaijan Regional Water Company", G, None, None),
+    ("health", "دانشگاه علوم پزشکی تبریز", "Tabriz University of Medical Sciences", G, None, None),
+    ("chamber", "اتاق بازرگانی، صنایع، معادن و کشاورزی تبریز",
+     "Tabriz Chamber of Commerce, Industries, Mines and Agriculture", NG, None, "info@chamber.demo.planapp.ir"),
+    ("consult", "شرکت مهندسین مشاور توسعه پایدار تبریز", "Tabriz Sustainable Development Consultants", P, None,
+     None),
+    ("ngo", "انجمن حامیان دریاچه ارومیه", "Friends of Lake Urmia Association", NGO, None, "ngo@demo.planapp.ir"),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    name: str
+    role: Role
+    agency: str
+
+
+USERS = [
+    DemoUser("admin", "مدیر سامانه", Role.ADMIN, "mpo"),
+    DemoUser("supervisor", "مریم رضایی", Role.SUPERVISOR, "mpo"),
+    DemoUser("supervisor2", "علی محمدی", Role.SUPERVISOR, "mpo"),
+    DemoUser("officer.env", "رضا احمدی", Role.OFFICER, "env"),
+    DemoUser("officer.agri", "زهرا حسینی", Role.OFFICER, "agri"),
+    DemoUser("officer.industry", "حسین کریمی", Role.OFFICER, "industry"),
+    DemoUser("officer.heritage", "سارا نوری", Role.OFFICER, "heritage"),
+    DemoUser("participant", "محمد جعفری", Role.PARTICIPANT, "chamber"),
+    DemoUser("participant.ngo", "لیلا قاسمی", Role.PARTICIPANT, "ngo"),
+    DemoUser("viewer", "عضو شورای برنامه‌ریزی", Role.VIEWER, "gov"),
+]
+
+
+def demo_email(local_part: str) -> str:
+    return f"{local_part}@{DEMO_DOMAIN}"
+
+
+def seed_demo() -> list[tuple[str, Role]]:
+    """Create what is missing; return the demo logins."""
+    by_key: dict[str, Agency] = {}
+    for key, name, name_en, kind, parent, email in AGENCIES:
+        agency = db.session.scalar(sa.select(Agency).where(Agency.name_key == fold(name)))
+        if agency is None:
+            data = {"name": name, "name_en": name_en, "kind": kind, "email": email,
+                    "parent_id": by_key[parent].id if parent else None}
+            agency = agencies.create_agency(None, data)
+        by_key[key] = agency
+    logins = []
+    for demo in USERS:
+        email = demo_email(demo.email)
+        if db.session.scalar(sa.select(User.id).where(User.email == email)) is None:
+            data = {"email": email, "name": demo.name, "role": demo.role, "agency_id": by_key[demo.agency].id,
+                    "language": "fa"}
+            accounts.create_user(None, data, DEMO_PASSWORD)
+        logins.append((email, demo.role))
+    db.session.commit()
+    return logins

@@ -1,0 +1,55 @@
+"""Template filters and globals: Jalali dates and Persian digits in Persian, Gregorian and ASCII in English."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask
+from flask_babel import get_locale
+
+from planapp.core import i18n
+from planapp.core.permissions import Perm, can
+
+
+def locale_code() -> str:
+    locale = get_locale()
+    return locale.language if locale else "fa"
+
+
+def text_direction() -> str:
+    return "rtl" if locale_code() == "fa" else "ltr"
+
+
+def jdate(value: date | datetime | None, with_time: bool = False) -> str:
+    if value is None:
+        return "—"
+    if locale_code() == "fa":
+        return i18n.format_jalali(value, with_time=with_time)
+    return i18n.format_gregorian(value, with_time=with_time)
+
+
+def jdatetime_filter(value: datetime | None) -> str:
+    return jdate(value, with_time=True)
+
+
+def num(value: Any, decimals: int | None = None) -> str:
+    if value is None:
+        return "—"
+    return i18n.format_number(value, locale_code(), decimals)
+
+
+def digits(value: Any) -> str:
+    """Digits of any text (ids, codes, years) in the UI language's script."""
+    return i18n.persian_digits(value) if locale_code() == "fa" else str(value)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(jdate, "jdate")
+    app.add_template_filter(jdatetime_filter, "jdatetime")
+    app.add_template_filter(num, "num")
+    app.add_template_filter(digits, "digits")
+    app.add_template_global(can, "can")
+    app.add_template_global(Perm, "Perm")
+    app.add_template_global(locale_code, "locale_code")
+    app.add_template_global(text_direction, "text_direction")

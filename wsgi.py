@@ -1,0 +1,3 @@
+from planapp import create_app
+
+app = create_app()
