@@ -43,6 +43,9 @@ def load_config(app: Flask, config_name: str | None, overrides: dict[str, Any]) 
     app.config.update(overrides)
     if name == "production":
         check_production_config(app.config)
+        if app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+            app.logger.warning("RATELIMIT_STORAGE_URI is memory://: each worker counts sign-in attempts alone; "
+                               "set it to redis://… so all workers share one count")
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'planapp.db'}"
@@ -50,14 +53,15 @@ def load_config(app: Flask, config_name: str | None, overrides: dict[str, Any]) 
 
 def register_extensions(app: Flask) -> None:
     from planapp.core import sqlite
-    from planapp.extensions import csrf, db, limiter, login_manager, migrate
+    from planapp.extensions import csrf, db, login_manager, migrate
+    from planapp.web import ratelimit
 
     db.init_app(app)
     with app.app_context():
         sqlite.configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
-    limiter.init_app(app)
+    ratelimit.init_app(app)
     login_manager.init_app(app)
 
 

@@ -49,7 +49,6 @@ class Config:
     LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
 
     LANGUAGES = ("fa", "en")
     BABEL_DEFAULT_LOCALE = "fa"

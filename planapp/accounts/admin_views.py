@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash
+from flask import Blueprint, abort, flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,7 +16,7 @@ from planapp.core.permissions import Perm, Role, require
 from planapp.extensions import db
 from planapp.web.access import requires
 from planapp.web.filters import locale_code
-from planapp.web.htmx import render, render_fragment, trigger
+from planapp.web.htmx import render_fragment, trigger, wants_fragment
 from planapp.web.pagination import page_arg, per_page, text_arg
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
@@ -44,10 +44,10 @@ def _data(form: UserForm) -> dict:
 def list_users():
     q, role, status = text_arg("q"), text_arg("role"), text_arg("status") or "active"
     page = queries.list_users(q, page_arg(), per_page(), role, status)
-    return render(
-        "users/list.html", "users/_table.html", target_id="user-table",
-        page=page, q=q, role=role, status=status, roles=list(Role), form=_form(NewUserForm),
-    )
+    context = {"page": page, "q": q, "role": role, "status": status}
+    if wants_fragment("user-table"):  # the table alone: no need to build the create form's choices
+        return render_fragment("users/_table.html", **context)
+    return render_template("users/list.html", roles=list(Role), form=_form(NewUserForm), **context)
 
 
 @bp.post("/")

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, validators
 
 from planapp.accounts.passwords import MAX_LENGTH, MIN_LENGTH
-from planapp.core.forms import email_format, max_length, optional_int, required, strip
+from planapp.core.forms import choices, email_format, max_length, optional_int, required, strip
 from planapp.core.permissions import Role
 
 
@@ -35,7 +35,7 @@ class PasswordForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(choices=[("fa", "فارسی"), ("en", "English")], validators=[required()])
+    language = SelectField(choices=choices([("fa", "فارسی"), ("en", "English")]), validators=[required()])
 
 
 class UserForm(FlaskForm):
@@ -43,12 +43,12 @@ class UserForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[required(), max_length(120)], filters=[strip])
     role = SelectField(_l("Role"), validators=[required()])
     agency_id = SelectField(_l("Agency"), coerce=optional_int, validators=[required()])
-    language = SelectField(_l("Language"), choices=[("fa", "فارسی"), ("en", "English")])
+    language = SelectField(_l("Language"), choices=choices([("fa", "فارسی"), ("en", "English")]))
 
     def __init__(self, *args, agency_choices: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [(role.value, role.label) for role in Role]
-        self.agency_id.choices = [("", _l("— choose —")), *agency_choices]
+        self.role.choices = choices((role.value, role.label) for role in Role)
+        self.agency_id.choices = choices([("", _l("— choose —")), *agency_choices])
 
 
 class NewUserForm(UserForm):

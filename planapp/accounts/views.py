@@ -13,15 +13,12 @@ from planapp.accounts.forms import LanguageForm, LoginForm, PasswordForm
 from planapp.core.errors import ValidationFailed
 from planapp.core.forms import apply_service_error
 from planapp.core.permissions import Perm
-from planapp.extensions import db, limiter
+from planapp.extensions import db
 from planapp.web.access import public, requires
+from planapp.web.ratelimit import limit_per_ip
 from planapp.web.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
-
-
-def _login_rate() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def _start_session(user) -> None:
@@ -39,7 +36,7 @@ def _end_session() -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_rate, methods=["POST"])
+@limit_per_ip("LOGIN_RATE_LIMIT", scope="login")
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, validators
 
 from planapp.agencies.models import AgencyKind
-from planapp.core.forms import email_format, max_length, optional_int, required, strip
+from planapp.core.forms import choices, email_format, max_length, optional_int, required, strip
 
 
 class AgencyForm(FlaskForm):
@@ -19,5 +19,5 @@ class AgencyForm(FlaskForm):
 
     def __init__(self, *args, parent_choices: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(kind.value, kind.label) for kind in AgencyKind]
-        self.parent_id.choices = [("", _l("— none —")), *parent_choices]
+        self.kind.choices = choices((kind.value, kind.label) for kind in AgencyKind)
+        self.parent_id.choices = choices([("", _l("— none —")), *parent_choices])

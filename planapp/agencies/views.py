@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash
+from flask import Blueprint, abort, flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +15,7 @@ from planapp.core.permissions import Perm
 from planapp.extensions import db
 from planapp.web.access import requires
 from planapp.web.filters import locale_code
-from planapp.web.htmx import render, render_fragment, trigger
+from planapp.web.htmx import render_fragment, trigger, wants_fragment
 from planapp.web.pagination import page_arg, per_page, text_arg
 
 bp = Blueprint("agencies", __name__, url_prefix="/admin/agencies")
@@ -42,10 +42,9 @@ def _data(form: AgencyForm) -> dict:
 def list_agencies():
     q, status = text_arg("q"), text_arg("status") or "active"
     page = queries.list_agencies(q, page_arg(), per_page(), status)
-    return render(
-        "agencies/list.html", "agencies/_table.html", target_id="agency-table",
-        page=page, q=q, status=status, form=_form(),
-    )
+    if wants_fragment("agency-table"):  # the table alone: no need to build the create form's choices
+        return render_fragment("agencies/_table.html", page=page, q=q, status=status)
+    return render_template("agencies/list.html", page=page, q=q, status=status, form=_form())
 
 
 @bp.post("/")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import validators
+from wtforms import SelectChoice, validators
 
 from planapp.core.text import clean_line
 
 
 def required() -> validators.DataRequired:
-    return validators.InputRequired(message=_l("This field is required."))
+    # DataRequired checks the value after the strip filter: a name of only spaces is no name.
+    return validators.DataRequired(message=_l("This field is required."))
 
 
 def max_length(n: int) -> validators.Length:
@@ -21,6 +22,11 @@ def max_length(n: int) -> validators.Length:
 def email_format() -> validators.Email:
     return validators.Email(message=_l("Enter a valid e-mail address, e.g. name@example.ir."),
                             check_deliverability=False)
+
+
+def choices(pairs: Any) -> list[SelectChoice]:
+    """Select options from (value, label) pairs (WTForms 3.3 retires bare tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def strip(value: Any) -> Any:

@@ -53,7 +53,8 @@ def render_error(code: int, detail: str | None = None) -> tuple[str, int, dict[s
 def handle_http_error(error: HTTPException) -> Any:
     code = error.code or 500
     # Only our own reasons (permission decisions, explicit aborts) are shown; Werkzeug's defaults are English.
-    detail = getattr(error, "decision", None) and error.description
+    # (A refusal's Decision is falsy, so test for its presence, not its truth.)
+    detail = error.description if getattr(error, "decision", None) is not None else None
     return render_error(code, detail or None)
 
 
