@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_sqlalchemy.pagination import Pagination
 
 from planapp.audit.models import AuditEvent
-from planapp.extensions import db
+from planapp.core.paging import PeekPage, peek_paginate
 
 
-def list_events(action_prefix: str = "", q: str = "", page: int = 1, per_page: int = 50) -> Pagination:
+def list_events(action_prefix: str = "", q: str = "", page: int = 1, per_page: int = 50) -> PeekPage:
     query = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
     if action_prefix:
         query = query.where(AuditEvent.action.startswith(action_prefix, autoescape=True))
@@ -19,8 +18,8 @@ def list_events(action_prefix: str = "", q: str = "", page: int = 1, per_page: i
                 sa.func.lower(AuditEvent.actor_label).contains(needle, autoescape=True),
             )
         )
-    # count=False keeps the page cheap on millions of rows; the pager uses has_next instead.
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
+    # No COUNT(*): the page stays cheap on millions of rows.
+    return peek_paginate(query, page, per_page)
 
 
 def action_realms() -> list[str]:
