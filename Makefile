@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 $(MO): $(PO) $(STAMP)
-	$(BIN)/pybabel compile -q -d planapp/translations
+	$(BIN)/pybabel -q compile -d planapp/translations
 
 run: $(STAMP) $(MO)
 	$(BIN)/flask db upgrade
@@ -50,8 +50,8 @@ lint: $(STAMP)
 
 # Re-extract messages after changing visible strings; then translate the new entries in $(PO).
 translations: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o messages.pot .
-	$(BIN)/pybabel update -q -i messages.pot -d planapp/translations --no-location --omit-header
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o messages.pot .
+	$(BIN)/pybabel -q update -i messages.pot -d planapp/translations --no-location --omit-header
 	@rm -f messages.pot
 
 clean:
