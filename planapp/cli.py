@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 from flask import Flask
+from flask.cli import with_appcontext
 
 from planapp.accounts import services as accounts
 from planapp.accounts.passwords import MIN_LENGTH
@@ -16,6 +17,7 @@ from planapp.extensions import db
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Create the demo agencies and users (idempotent) and print the demo logins."""
     from planapp.demo import DEMO_PASSWORD, seed_demo
@@ -27,6 +29,7 @@ def seed_demo_command() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
@@ -49,6 +52,7 @@ def create_user_command(email: str, name: str, role: str, agency_name: str, pass
 
 
 @click.command("create-agency")
+@with_appcontext
 @click.option("--name", required=True)
 @click.option("--name-en", default=None)
 @click.option("--kind", type=click.Choice(["government", "non_government", "private", "ngo"]), required=True)

@@ -38,6 +38,17 @@ def _postgres_error() -> str | None:
     return None
 
 
+@pytest.fixture(scope="session")
+def base_url() -> str | None:
+    """Replaces pytest-playwright 0.10's fallback `base_url` fixture (used when pytest-base-url is absent).
+
+    That one is a session fixture defined as an instance method, which pytest 9.2 deprecates with a
+    PytestRemovedIn10Warning raised from _pytest itself (so the pyproject filter for pytest_playwright
+    does not catch it, and warnings are errors). These tests use absolute URLs from `live_server`.
+    """
+    return None
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh, private database per backend and per test run (PostgreSQL: its own schema)."""

@@ -32,7 +32,8 @@ def _load(user_id: int) -> User:
 
 
 def _form(form_class: type[UserForm] = UserForm, user: User | None = None, **kwargs) -> UserForm:
-    return form_class(obj=user, agency_choices=agency_choices(locale_code()), **kwargs)
+    choices = agency_choices(locale_code(), keep_id=user.agency_id if user else None)
+    return form_class(obj=user, agency_choices=choices, **kwargs)
 
 
 def _data(form: UserForm) -> dict:

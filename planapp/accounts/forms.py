@@ -6,6 +6,7 @@ from wtforms import PasswordField, SelectField, StringField, validators
 
 from planapp.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from planapp.core.forms import choices, email_format, max_length, optional_int, required, strip
+from planapp.core.i18n import lazy_digits
 from planapp.core.permissions import Role
 
 
@@ -15,7 +16,11 @@ def password_rules() -> list:
         validators.Length(
             min=MIN_LENGTH,
             max=MAX_LENGTH,
-            message=_l("The password must be %(min)s to %(max)s characters long.", min=MIN_LENGTH, max=MAX_LENGTH),
+            message=_l(
+                "The password must be %(min)s to %(max)s characters long.",
+                min=lazy_digits(MIN_LENGTH),
+                max=lazy_digits(MAX_LENGTH),
+            ),
         ),
     ]
 

@@ -15,6 +15,7 @@ from planapp.accounts.models import LoginThrottle, User, new_session_token
 from planapp.accounts.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from planapp.agencies.models import Agency
 from planapp.audit.services import changed_only, record, snapshot
+from planapp.core import checks
 from planapp.core.clock import now
 from planapp.core.errors import ValidationFailed
 from planapp.core.permissions import Role
@@ -135,8 +136,8 @@ def _check_agency(agency_id: int | None) -> None:
 
 
 def _apply(user: User, data: dict[str, Any]) -> None:
-    user.email = normalize_email(data["email"])
-    user.name = clean_line(data["name"])
+    user.email = normalize_email(checks.text(data.get("email"), "email", 254))
+    user.name = checks.text(data.get("name"), "name", 120)
     user.role = Role(data["role"])
     user.agency_id = data["agency_id"]
     user.language = data.get("language") if data.get("language") in LANGUAGES else user.language or "fa"

@@ -12,6 +12,7 @@ from planapp.accounts import services
 from planapp.accounts.forms import LanguageForm, LoginForm, PasswordForm
 from planapp.core.errors import ValidationFailed
 from planapp.core.forms import apply_service_error
+from planapp.core.i18n import localized_digits
 from planapp.core.permissions import Perm
 from planapp.extensions import db
 from planapp.web.access import public, requires
@@ -58,7 +59,7 @@ def login():
         if result.locked_until:
             error = _(
                 "Too many failed attempts. Sign-in with this e-mail is locked for %(minutes)s minutes.",
-                minutes=config["LOGIN_LOCK_MINUTES"],
+                minutes=localized_digits(config["LOGIN_LOCK_MINUTES"]),
             )
         else:
             error = _("The e-mail or password is not correct.")

@@ -23,8 +23,14 @@ def list_agencies(q: str = "", page: int = 1, per_page: int = 20, status: str = 
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def agency_choices(locale: str, exclude_id: int | None = None) -> list[tuple[int, str]]:
+def agency_choices(
+    locale: str, exclude_id: int | None = None, keep_id: int | None = None
+) -> list[tuple[int, str]]:
+    """Active agencies to choose from; `keep_id` (the current choice) stays listed even if deactivated."""
+    visible = Agency.is_active.is_(True)
+    if keep_id:
+        visible = sa.or_(visible, Agency.id == keep_id)
     rows = db.session.scalars(
-        sa.select(Agency).where(Agency.is_active.is_(True), Agency.id != (exclude_id or 0)).order_by(Agency.name_key)
+        sa.select(Agency).where(visible, Agency.id != (exclude_id or 0)).order_by(Agency.name_key)
     )
     return [(agency.id, agency.display_name(locale)) for agency in rows]

@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 
 from planapp.agencies.models import Agency, AgencyKind
 from planapp.audit.services import changed_only, record, snapshot
+from planapp.core import checks
 from planapp.core.errors import ValidationFailed
-from planapp.core.text import clean_line, fold, search_key
+from planapp.core.text import fold, search_key
 from planapp.extensions import db
 
 AUDITED = ("name", "name_en", "kind", "parent_id", "email", "is_active")
@@ -39,17 +40,17 @@ def _check_parent(agency: Agency | None, parent_id: int | None) -> None:
 
 
 def _apply(agency: Agency, data: dict[str, Any]) -> None:
-    agency.name = clean_line(data["name"])
-    agency.name_en = clean_line(data.get("name_en")) or None
+    agency.name = checks.text(data.get("name"), "name", 200)
+    agency.name_en = checks.text(data.get("name_en"), "name_en", 200, required=False) or None
     agency.kind = AgencyKind(data["kind"])
     agency.parent_id = data.get("parent_id") or None
-    agency.email = (clean_line(data.get("email")) or "").lower() or None
+    agency.email = checks.text(data.get("email"), "email", 254, required=False).lower() or None
     agency.name_key = fold(agency.name)
     agency.search_key = search_key(agency.name, agency.name_en, agency.email)
 
 
 def create_agency(actor: Any, data: dict[str, Any]) -> Agency:
-    _check_unique_name(clean_line(data["name"]))
+    _check_unique_name(checks.text(data.get("name"), "name", 200))
     _check_parent(None, data.get("parent_id"))
     agency = Agency()
     _apply(agency, data)
@@ -60,7 +61,7 @@ def create_agency(actor: Any, data: dict[str, Any]) -> Agency:
 
 
 def update_agency(actor: Any, agency: Agency, data: dict[str, Any]) -> Agency:
-    _check_unique_name(clean_line(data["name"]), exclude_id=agency.id)
+    _check_unique_name(checks.text(data.get("name"), "name", 200), exclude_id=agency.id)
     _check_parent(agency, data.get("parent_id"))
     before = snapshot(agency, AUDITED)
     _apply(agency, data)

@@ -29,7 +29,9 @@ def _load(agency_id: int) -> Agency:
 
 
 def _form(agency: Agency | None = None, **kwargs) -> AgencyForm:
-    choices = queries.agency_choices(locale_code(), exclude_id=agency.id if agency else None)
+    choices = queries.agency_choices(
+        locale_code(), exclude_id=agency.id if agency else None, keep_id=agency.parent_id if agency else None
+    )
     return AgencyForm(obj=agency, parent_choices=choices, **kwargs)
 
 

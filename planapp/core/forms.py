@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, validators
 
+from planapp.core.i18n import lazy_digits
 from planapp.core.text import clean_line
 
 
@@ -16,7 +17,7 @@ def required() -> validators.DataRequired:
 
 
 def max_length(n: int) -> validators.Length:
-    return validators.Length(max=n, message=_l("At most %(n)s characters are allowed.", n=n))
+    return validators.Length(max=n, message=_l("At most %(n)s characters are allowed.", n=lazy_digits(n)))
 
 
 def email_format() -> validators.Email:

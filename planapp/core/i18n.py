@@ -18,6 +18,21 @@ def persian_digits(value: object) -> str:
     return str(value).translate(_TO_PERSIAN)
 
 
+def localized_digits(value: object) -> str:
+    """Digits in the script of the current UI language (Persian digits unless English is chosen)."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return str(value) if locale is not None and locale.language == "en" else persian_digits(value)
+
+
+def lazy_digits(value: object):
+    """The same, decided when the text is rendered (for messages built at import time)."""
+    from flask_babel import LazyString
+
+    return LazyString(localized_digits, value)
+
+
 def ascii_digits(value: str) -> str:
     return value.translate(_TO_ASCII)
 

@@ -41,7 +41,7 @@ def num(value: Any, decimals: int | None = None) -> str:
 
 def digits(value: Any) -> str:
     """Digits of any text (ids, codes, years) in the UI language's script."""
-    return i18n.persian_digits(value) if locale_code() == "fa" else str(value)
+    return i18n.localized_digits(value)
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,498 @@
+"""Real-browser tests: Debian's Chromium, driven by Playwright, against the app served on 127.0.0.1.
+
+Every test watches the browser for Content-Security-Policy violations and JavaScript errors
+(RELIABILITY X3: 0 violations in the browser suite) and fails if it saw any.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, BrowserType, ConsoleMessage, Page, expect
+
+from planapp.extensions import db
+from tests.factories import PASSWORD, make_agency, make_user
+
+pytestmark = pytest.mark.browser
+
+MOBILE = {"width": 375, "height": 740}
+
+# Persian UI strings the tests look for (from planapp/translations/fa/LC_MESSAGES/messages.po).
+FA_REQUIRED = "پر کردن این بخش الزامی است."
+FA_NO_MATCH = "دستگاهی یافت نشد."
+FA_SIGNED_OUT = "از سامانه خارج شدید."
+
+# Reports every CSP violation seen by the page to the test (the console also reports them; both are watched).
+_CSP_LISTENER = """
+window.__planappCspPending = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__planappCspPending.push(window.__planappReportCsp({
+    directive: event.violatedDirective, blocked: event.blockedURI, source: event.sourceFile,
+    line: event.lineNumber, sample: event.sample, page: document.location.href,
+  }));
+});
+"""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@dataclass
+class BrowserWatch:
+    """CSP violations and JavaScript errors seen in one browser context."""
+
+    csp: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def attach(self, context: BrowserContext) -> BrowserWatch:
+        context.expose_binding("__planappReportCsp", lambda _source, info: self.csp.append(f"event: {info}"))
+        context.add_init_script(_CSP_LISTENER)
+        for page in context.pages:
+            self._watch_page(page)
+        context.on("page", self._watch_page)
+        return self
+
+    def _watch_page(self, page: Page) -> None:
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        text = message.text
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            self.csp.append(f"console {message.type}: {text} @ {message.location}")
+        elif message.type == "error":
+            self.errors.append(f"console error: {text} @ {message.location}")
+
+    @staticmethod
+    def settle(page: Page) -> None:
+        """Wait until the current document's violation reports have reached the test."""
+        page.evaluate("Promise.all(window.__planappCspPending || [])")
+
+    def assert_clean(self, page: Page | None = None) -> None:
+        if page is not None and not page.is_closed():
+            self.settle(page)
+        assert self.csp == [], "Content-Security-Policy violations:\n" + "\n".join(self.csp)
+        assert self.errors == [], "JavaScript errors:\n" + "\n".join(self.errors)
+
+
+@pytest.fixture
+def watch(page: Page) -> BrowserWatch:
+    return BrowserWatch().attach(page.context)
+
+
+@pytest.fixture
+def mobile_context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport=MOBILE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def hand_over() -> None:
+    """End the test's own transaction before the browser acts.
+
+    The served app answers in other threads; on SQLite every transaction (even a read, BEGIN IMMEDIATE)
+    holds the write lock, so a test that read a row after the factory's commit would block the server.
+    """
+    db.session.commit()
+
+
+def make_admin(name: str) -> str:
+    """An administrator; returns the e-mail to sign in with."""
+    email = make_user(role="admin", name=name).email
+    hand_over()
+    return email
+
+
+def sign_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base}/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("form button[type=submit].primary").click()
+    expect(page).to_have_url(f"{base}/")
+    expect(page.locator("#greeting")).to_be_visible()
+
+
+def expect_language(page: Page, lang: str, direction: str) -> None:
+    html = page.locator("html")
+    expect(html).to_have_attribute("lang", lang)
+    expect(html).to_have_attribute("dir", direction)
+    assert page.evaluate("getComputedStyle(document.body).direction") == direction
+
+
+def rendered_font_families(page: Page, selector: str) -> dict[str, int]:
+    """The fonts Chromium really drew the element's text with (family -> glyphs), after web fonts loaded."""
+    page.evaluate("document.fonts.ready.then(() => document.fonts.status)")
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    finally:
+        cdp.detach()
+    return {font["familyName"]: font["glyphCount"] for font in fonts}
+
+
+def expect_vazirmatn(page: Page, selector: str) -> None:
+    family = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert family.split(",")[0].strip(" '\"") == "Vazirmatn", family
+    families = rendered_font_families(page, selector)
+    assert families, f"no font reported for {selector}"
+    # Vazirmatn draws every glyph (Persian and Latin); no fallback font is used.
+    assert set(families) == {"Vazirmatn"}, families
+    assert page.evaluate("document.fonts.check('16px Vazirmatn')")
+
+
+def overflow_report(page: Page, width: int) -> tuple[int, list[str]]:
+    """The page's scroll width and the elements that stick out past the viewport's right or left edge."""
+    return page.evaluate(
+        """(width) => {
+          const out = [];
+          for (const el of document.querySelectorAll("body *")) {
+            const r = el.getBoundingClientRect();
+            if (r.width && (r.right > width + 1 || r.left < -1)) {
+              const name = `${el.tagName.toLowerCase()}#${el.id}.${el.className}`;
+              out.push(`${name} [${Math.round(r.left)}, ${Math.round(r.right)}]`);
+            }
+          }
+          return [document.documentElement.scrollWidth, out.slice(0, 15)];
+        }""",
+        width,
+    )
+
+
+def expect_no_horizontal_overflow(page: Page, what: str) -> None:
+    page.evaluate("document.fonts.ready.then(() => true)")
+    width = page.viewport_size["width"]
+    scroll_width, offenders = overflow_report(page, width)
+    assert scroll_width <= width + 1, f"{what}: scrollWidth {scroll_width} > {width}; sticking out: {offenders}"
+
+
+def no_reload_marker(page: Page) -> None:
+    """Marks the current document; the mark survives htmx swaps but not a full page load."""
+    page.evaluate("window.__planappSameDocument = true")
+
+
+def assert_same_document(page: Page) -> None:
+    assert page.evaluate("window.__planappSameDocument === true"), "the page was fully reloaded"
+
+
+# --------------------------------------------------------------------------- 3. the watcher itself
+
+
+def test_watch_reports_csp_violations_and_script_errors(live_server: str, page: Page, watch: BrowserWatch):
+    """The CSP/JS-error watcher is not blind: an inline script, an inline style and a thrown error are reported."""
+    page.goto(f"{live_server}/login")
+    with (
+        page.expect_event("pageerror"),
+        page.expect_console_message(lambda m: "script-src" in m.text),
+        page.expect_console_message(lambda m: "style-src" in m.text),
+    ):
+        page.evaluate(
+            """() => {
+              const script = document.createElement("script");
+              script.textContent = "window.__inlineRan = true";
+              document.body.append(script);
+              const div = document.createElement("div");
+              div.innerHTML = "<p style='color:red'>x</p>";
+              document.body.append(div);
+              setTimeout(() => { throw new Error("boom from test"); }, 0);
+            }"""
+        )
+    assert page.evaluate("window.__inlineRan") is None, "an inline script ran despite the CSP"
+    page.wait_for_function("window.__planappCspPending.length >= 2")
+    watch.settle(page)
+    assert any("script-src" in v for v in watch.csp if v.startswith("event")), watch.csp
+    assert any("style-src" in v for v in watch.csp if v.startswith("event")), watch.csp
+    assert any("script-src" in v for v in watch.csp if v.startswith("console")), watch.csp
+    assert any("boom from test" in e for e in watch.errors), watch.errors
+
+
+# --------------------------------------------------------------------------- 1. sign in, Persian RTL, English LTR
+
+
+def test_admin_signs_in_to_rtl_persian_dashboard_and_switches_to_english(
+    live_server: str, page: Page, watch: BrowserWatch, artifacts: Path, backend: str
+):
+    name = "مریم رضایی"
+    email = make_admin(name)
+
+    page.goto(f"{live_server}/")
+    expect(page).to_have_url(re.compile(r"/login\?next=(/|%2F)$"))
+    expect_language(page, "fa", "rtl")
+    sign_in(page, live_server, email)
+
+    # Persian, right to left, in Vazirmatn.
+    expect_language(page, "fa", "rtl")
+    expect(page.locator("#greeting h1")).to_have_text(f"{name}، سلام")
+    expect(page.locator("#greeting")).to_contain_text("مدیر سامانه")
+    expect(page.locator("nav.mainnav")).to_contain_text("پیشخوان")
+    expect(page.locator("#switch-language")).to_have_text("English")
+    expect_vazirmatn(page, "#greeting h1")
+    # Right to left really lays out right to left: the brand sits at the right end of the bar.
+    brand, switch = page.locator(".brand").bounding_box(), page.locator("#switch-language").bounding_box()
+    assert brand and switch and brand["x"] > switch["x"], (brand, switch)
+    page.screenshot(path=artifacts / f"dashboard-fa-{backend}.png", full_page=True)
+
+    page.locator("#switch-language").click()
+
+    # The same dashboard, in English, left to right.
+    expect_language(page, "en", "ltr")
+    expect(page).to_have_url(f"{live_server}/")
+    expect(page.locator("#greeting h1")).to_have_text(f"Hello, {name}")
+    expect(page.locator("#greeting")).to_contain_text("Administrator")
+    expect(page.locator("nav.mainnav")).to_contain_text("Dashboard")
+    expect(page.locator("#switch-language")).to_have_text("فارسی")
+    expect_vazirmatn(page, "#greeting h1")
+    brand, switch = page.locator(".brand").bounding_box(), page.locator("#switch-language").bounding_box()
+    assert brand and switch and brand["x"] < switch["x"], (brand, switch)
+    page.screenshot(path=artifacts / f"dashboard-en-{backend}.png", full_page=True)
+
+    # The choice is the user's: it survives a reload, and switching back works.
+    page.reload()
+    expect_language(page, "en", "ltr")
+    page.locator("#switch-language").click()
+    expect_language(page, "fa", "rtl")
+    expect(page.locator("#greeting h1")).to_have_text(f"{name}، سلام")
+
+    watch.assert_clean(page)
+
+
+# --------------------------------------------------------------------------- 2. htmx: create, edit in place, search
+
+
+def test_admin_manages_agencies_in_place_with_htmx(
+    live_server: str, page: Page, watch: BrowserWatch, artifacts: Path, backend: str
+):
+    make_agency("سازمان آب منطقه‌ای", name_en="Regional Water Company")
+    make_agency("اداره کل راه و شهرسازی", name_en="Roads and Urban Development")
+    email = make_admin("علی محمدی")
+    sign_in(page, live_server, email)
+
+    # The admin reaches the page through the menu (a boosted link: no full reload either).
+    no_reload_marker(page)
+    page.locator("nav.mainnav").get_by_role("link", name="دستگاه‌ها").click()
+    expect(page).to_have_url(f"{live_server}/admin/agencies/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("دستگاه‌ها")
+    assert_same_document(page)
+    table = page.locator("#agency-table")
+    expect(table.locator("#agency-rows tr")).to_have_count(3)  # the two above and the admin's own agency
+
+    # Create: the "New agency" form is a closed <details>.
+    create = page.locator("details#agency-create")
+    expect(create).not_to_have_attribute("open", "")
+    expect(create.locator("#name")).to_be_hidden()
+    create.locator("summary").click()
+    expect(create).to_have_attribute("open", "")
+
+    # An empty name is refused inline, in Persian, and the form stays open.
+    create.get_by_role("button", name="ایجاد دستگاه").click()
+    create = page.locator("details#agency-create")
+    expect(create.locator("#name-error")).to_have_text(FA_REQUIRED)
+    expect(create.locator("#name")).to_have_attribute("aria-invalid", "true")
+    expect(create).to_have_attribute("open", "")
+    expect(table.locator("#agency-rows tr")).to_have_count(3)
+
+    new_name = "سازمان جهاد کشاورزی"
+    create.locator("#name").fill(new_name)
+    create.locator("#name_en").fill("Agriculture Jihad Organization")
+    create.locator("#kind").select_option(index=0)
+    create.locator("#email").fill("info@agri.example.ir")
+    create.get_by_role("button", name="ایجاد دستگاه").click()
+
+    # The table refreshes itself on `agencies-changed`; the form comes back empty and closed.
+    expect(page.locator("#flash .flash-success")).to_have_text(f"دستگاه «{new_name}» ایجاد شد.")
+    row = table.locator("#agency-rows tr", has_text=new_name)
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("info@agri.example.ir")
+    expect(table.locator("#agency-rows tr")).to_have_count(4)
+    expect(page.locator("details#agency-create")).not_to_have_attribute("open", "")
+    expect(page.locator("details#agency-create #name")).to_have_value("")
+    expect(page.locator("#name-error")).to_have_count(0)
+    assert_same_document(page)
+
+    # Edit in place: the row turns into a form, and back into a row with the new name.
+    row_id = row.get_attribute("id")
+    assert row_id and re.fullmatch(r"agency-\d+", row_id), row_id
+    row = page.locator(f"#{row_id}")
+    row.get_by_role("button", name="ویرایش").click()
+    expect(row).to_have_class(re.compile(r"\bediting\b"))
+    name_input = row.get_by_label("نام (فارسی)")
+    expect(name_input).to_have_value(new_name)
+
+    # Saving an empty name keeps the row in edit mode with the Persian error next to the field.
+    name_input.fill("")
+    row.get_by_role("button", name="ذخیره").click()
+    expect(row.locator(".error")).to_have_text(FA_REQUIRED)
+    expect(row.get_by_label("نام (فارسی)")).to_have_attribute("aria-invalid", "true")
+    expect(row).to_have_class(re.compile(r"\bediting\b"))
+
+    renamed = "سازمان جهاد کشاورزی استان"
+    row.get_by_label("نام (فارسی)").fill(renamed)
+    row.get_by_role("button", name="ذخیره").click()
+    expect(row).not_to_have_class(re.compile(r"\bediting\b"))
+    expect(row.locator("td").first).to_contain_text(renamed)
+    expect(row.get_by_role("button", name="ویرایش")).to_be_visible()
+    expect(page.locator("#flash .flash-success")).to_have_text(f"دستگاه «{renamed}» ذخیره شد.")
+    expect(table.locator("#agency-rows tr")).to_have_count(4)
+    assert_same_document(page)
+
+    # Cancel leaves the row as it was.
+    row.get_by_role("button", name="ویرایش").click()
+    row.get_by_label("نام (فارسی)").fill("نامی که ذخیره نمی‌شود")
+    row.get_by_role("button", name="انصراف").click()
+    expect(row).not_to_have_class(re.compile(r"\bediting\b"))
+    expect(row.locator("td").first).to_contain_text(renamed)
+
+    # Search filters the table as one types (Arabic yeh and kaf fold to Persian), and the URL follows.
+    search = page.locator("#agency-q")
+    search.fill("شهرسازي")  # Arabic yeh
+    expect(table.locator("#agency-rows tr")).to_have_count(1)
+    expect(table.locator("#agency-rows tr")).to_contain_text("اداره کل راه و شهرسازی")
+    expect(page).to_have_url(re.compile(r"[?&]q=%D8%B4"))
+    search.fill("كشاورزی")  # Arabic kaf
+    expect(table.locator("#agency-rows tr")).to_have_count(1)
+    expect(table.locator("#agency-rows tr")).to_contain_text(renamed)
+    search.fill("Water")
+    expect(table.locator("#agency-rows tr")).to_have_count(1)
+    expect(table.locator("#agency-rows tr")).to_contain_text("سازمان آب منطقه‌ای")
+    search.fill("چیزی که نیست")
+    expect(table.locator("#agency-rows tr")).to_have_text(FA_NO_MATCH)
+    search.fill("")
+    expect(table.locator("#agency-rows tr")).to_have_count(4)
+    assert_same_document(page)
+    page.screenshot(path=artifacts / f"agencies-fa-{backend}.png", full_page=True)
+
+    # The change is stored: a full reload shows the new name.
+    page.reload()
+    expect(page.locator(f"#{row_id}")).to_contain_text(renamed)
+
+    watch.assert_clean(page)
+
+
+# --------------------------------------------------------------------------- 4. phones
+
+
+def expect_main_navigation_visible(page: Page) -> None:
+    nav = page.locator("nav.mainnav")
+    expect(nav).to_be_visible()
+    links = nav.get_by_role("link")
+    expect(links).to_have_count(4)  # dashboard, agencies, users, audit log for an admin
+    for i in range(links.count()):
+        expect(links.nth(i)).to_be_in_viewport()
+
+
+def test_phone_layout_has_no_horizontal_overflow(
+    live_server: str, mobile_context: BrowserContext, artifacts: Path, backend: str
+):
+    make_agency(
+        "سازمان مدیریت و برنامه‌ریزی استان آذربایجان شرقی",
+        name_en="Management and Planning Organization",
+        email="info@mporg.example.ir",
+    )
+    email = make_admin("زهرا حسینی")
+    watch = BrowserWatch().attach(mobile_context)
+    page = mobile_context.new_page()
+    assert page.viewport_size == MOBILE
+
+    page.goto(f"{live_server}/login")
+    expect(page.locator("#email")).to_be_visible()
+    expect_no_horizontal_overflow(page, "login page")
+    page.screenshot(path=artifacts / f"mobile-login-{backend}.png", full_page=True)
+
+    sign_in(page, live_server, email)
+    expect_language(page, "fa", "rtl")
+    expect_main_navigation_visible(page)
+    expect(page.locator("#switch-language")).to_be_in_viewport()
+    expect_no_horizontal_overflow(page, "dashboard")
+    page.screenshot(path=artifacts / f"mobile-dashboard-{backend}.png", full_page=True)
+
+    page.locator("nav.mainnav").get_by_role("link", name="دستگاه‌ها").click()
+    expect(page).to_have_url(f"{live_server}/admin/agencies/")
+    expect(page.locator("#agency-rows tr")).to_have_count(2)
+    expect_main_navigation_visible(page)
+    expect_no_horizontal_overflow(page, "agencies list")
+    page.screenshot(path=artifacts / f"mobile-agencies-{backend}.png", full_page=True)
+
+    # The open "New agency" form and a row being edited fit too.
+    page.locator("details#agency-create summary").click()
+    expect(page.locator("details#agency-create #name")).to_be_visible()
+    expect_no_horizontal_overflow(page, "agencies list, new agency form open")
+    row_id = page.locator("#agency-rows tr", has_text="آذربایجان شرقی").get_attribute("id")
+    row = page.locator(f"#{row_id}")  # by id: in edit mode the name is an input's value, not text
+    row.get_by_role("button", name="ویرایش").click()
+    expect(row.get_by_label("نام (فارسی)")).to_be_visible()
+    expect_no_horizontal_overflow(page, "agencies list, row in edit mode")
+    page.screenshot(path=artifacts / f"mobile-agencies-editing-{backend}.png", full_page=True)
+
+    page.locator("#switch-language").click()
+    expect_language(page, "en", "ltr")
+    expect_main_navigation_visible(page)
+    expect_no_horizontal_overflow(page, "agencies list in English")
+    page.screenshot(path=artifacts / f"mobile-agencies-en-{backend}.png", full_page=True)
+
+    watch.assert_clean(page)
+
+
+# --------------------------------------------------------------------------- 5. the session ends with sign-out
+
+
+@pytest.fixture(params=[False, True], ids=["playwright-default", "bfcache-on"])
+def session_page(request: pytest.FixtureRequest, page: Page, browser_type: BrowserType, browser_type_launch_args: dict):
+    """The default page, and a page in a Chromium with the back/forward cache on as in a user's browser.
+
+    Playwright launches Chromium with --disable-back-forward-cache, so with its default page "Back" always
+    asks the server again; the second browser checks that the cache does not bring the dashboard back either.
+    """
+    if not request.param:
+        yield page
+        return
+    own = browser_type.launch(**browser_type_launch_args, ignore_default_args=["--disable-back-forward-cache"])
+    try:
+        yield own.new_page()
+    finally:
+        own.close()
+
+
+def test_after_sign_out_back_and_reload_do_not_show_the_dashboard(live_server: str, session_page: Page):
+    page = session_page
+    watch = BrowserWatch().attach(page.context)
+    email = make_admin("رضا کریمی")
+    sign_in(page, live_server, email)
+    # Some history inside the session: a boosted visit to the agencies page and back to the dashboard.
+    page.locator("nav.mainnav").get_by_role("link", name="دستگاه‌ها").click()
+    expect(page).to_have_url(f"{live_server}/admin/agencies/")
+    page.locator("nav.mainnav").get_by_role("link", name="پیشخوان").click()
+    expect(page.locator("#greeting")).to_be_visible()
+
+    page.locator("header.topbar").get_by_role("button", name="خروج").click()
+    expect(page).to_have_url(f"{live_server}/login")
+    expect(page.locator("#flash .flash-success")).to_have_text(FA_SIGNED_OUT)
+    expect(page.locator("nav.mainnav")).to_have_count(0)
+
+    # "commit": a page restored from the back/forward cache fires no load event; the expects below wait.
+    page.go_back(wait_until="commit")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    expect(page.locator("#greeting")).to_have_count(0)
+    page.reload()
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    expect(page.locator("#greeting")).to_have_count(0)
+    expect(page.locator("#email")).to_be_visible()
+    expect(page.locator("nav.mainnav")).to_have_count(0)
+
+    # Further back in the history (the agencies page) is closed as well.
+    page.go_back(wait_until="commit")
+    expect(page).to_have_url(re.compile(r"/login\?next=(/|%2F)admin"))
+    page.reload()
+    expect(page).to_have_url(re.compile(r"/login"))
+    expect(page.locator("#agency-table")).to_have_count(0)
+    expect(page.locator("#greeting")).to_have_count(0)
+
+    watch.assert_clean(page)
