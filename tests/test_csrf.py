@@ -1,0 +1,238 @@
+"""RELIABILITY X6: every state-changing request without a valid CSRF token is refused and changes nothing.
+
+The app here runs with CSRF switched on (the test configuration switches it off for the other tests). Each case
+signs in through the real CSRF-protected login form, then sends one POST three ways without a valid token
+(none, empty, forged) — 400 and not one byte of the database changed — and finally the very same POST with the
+token the page gave it in `<body hx-headers=…>`, as htmx sends it: accepted, and the change is made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from planapp.accounts import services as accounts
+from planapp.agencies import services as agencies
+from planapp.extensions import db
+from tests.factories import PASSWORD, make_agency, make_user
+
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+NEW_PASSWORD = "another-horse-battery-43"
+
+
+# --- reading tokens from rendered pages --------------------------------------------------------------------
+
+
+class TokenReader(HTMLParser):
+    """The CSRF token of a page: from `<body hx-headers='{"X-CSRFToken": …}'>` and from hidden inputs."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.header_token: str | None = None
+        self.field_tokens: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "body" and attributes.get("hx-headers"):
+            self.header_token = json.loads(attributes["hx-headers"]).get("X-CSRFToken")
+        if tag == "input" and attributes.get("name") == "csrf_token":
+            self.field_tokens.append(attributes.get("value") or "")
+
+
+def read_tokens(html: str) -> TokenReader:
+    reader = TokenReader()
+    reader.feed(html)
+    return reader
+
+
+def token_from_page(client: FlaskClient, url: str = "/") -> str:
+    page = client.get(url)
+    assert page.status_code == 200, (url, page.status_code)
+    token = read_tokens(page.text).header_token
+    assert token, f"{url} has no <body hx-headers> CSRF token"
+    return token
+
+
+def sign_in_through_the_form(client: FlaskClient, email: str) -> None:
+    """Sign in as a browser does: read the hidden csrf_token of the login form and post it back."""
+    tokens = read_tokens(client.get("/login").text).field_tokens
+    assert len(tokens) >= 1, "the login form carries no csrf_token field"
+    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": tokens[0]})
+    assert response.status_code == 302, response.text
+
+
+# --- the database, whole --------------------------------------------------------------------------------------
+
+
+def database_checksum() -> str:
+    """A digest of every row of every table, in primary-key order."""
+    digest = hashlib.sha256()
+    db.session.rollback()  # read what is committed now, not an older snapshot
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(sa.select(table).order_by(*table.primary_key.columns))
+        for row in rows:
+            digest.update(json.dumps([table.name, *row], default=str, sort_keys=True).encode())
+    db.session.rollback()
+    return digest.hexdigest()
+
+
+# --- the cases: one per state-changing route ------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    admin_email: str
+    agency_id: int
+    inactive_agency_id: int
+    user_id: int
+    inactive_user_id: int
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to send one route a request that would change the database, given a valid token."""
+
+    url_values: Callable[[World], dict]
+    form: Callable[[World], dict]
+    signed_in: bool = True
+
+
+def _user_form(world: World, **extra) -> dict:
+    return {
+        "email": "new.person@example.ir",
+        "name": "کاربر تازه",
+        "role": "officer",
+        "agency_id": str(world.agency_id),
+        "language": "fa",
+        **extra,
+    }
+
+
+def _agency_form(**extra) -> dict:
+    return {"name": "دستگاه تازه", "name_en": "New agency", "kind": "government", "parent_id": "", "email": "", **extra}
+
+
+def no_url_values(world: World) -> dict:
+    return {}
+
+
+CASES: dict[str, Case] = {
+    "accounts.login": Case(no_url_values, lambda w: {"email": w.admin_email, "password": PASSWORD}, signed_in=False),
+    "accounts.logout": Case(no_url_values, lambda w: {}),
+    "accounts.set_language": Case(no_url_values, lambda w: {"language": "en", "next": "/"}),
+    "accounts.change_password": Case(
+        no_url_values, lambda w: {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    ),
+    "users.create": Case(no_url_values, lambda w: _user_form(w, password=NEW_PASSWORD)),
+    "users.update": Case(lambda w: {"user_id": w.user_id}, lambda w: _user_form(w, name="نام دیگر")),
+    "users.deactivate": Case(lambda w: {"user_id": w.user_id}, lambda w: {}),
+    "users.reactivate": Case(lambda w: {"user_id": w.inactive_user_id}, lambda w: {}),
+    "agencies.create": Case(no_url_values, lambda w: _agency_form()),
+    "agencies.update": Case(lambda w: {"agency_id": w.agency_id}, lambda w: _agency_form(name="نام دیگر")),
+    "agencies.deactivate": Case(lambda w: {"agency_id": w.agency_id}, lambda w: {}),
+    "agencies.reactivate": Case(lambda w: {"agency_id": w.inactive_agency_id}, lambda w: {}),
+}
+
+
+def build_world() -> World:
+    admin = make_user(role="admin")
+    agency = make_agency()
+    inactive_agency = make_agency()
+    agencies.set_agency_active(None, inactive_agency, False)
+    user = make_user(role="officer", agency=agency)
+    inactive_user = make_user(role="viewer", agency=agency)
+    accounts.set_user_active(None, inactive_user, False)
+    db.session.commit()
+    return World(admin.email, agency.id, inactive_agency.id, user.id, inactive_user.id)
+
+
+def state_changing_rules(app: Flask) -> dict[str, set[str]]:
+    return {
+        rule.endpoint: rule.methods & STATE_CHANGING
+        for rule in app.url_map.iter_rules()
+        if rule.methods & STATE_CHANGING
+    }
+
+
+@pytest.fixture
+def csrf_app(ctx: Flask, make_app) -> Flask:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    assert app.config["WTF_CSRF_ENABLED"]
+    return app
+
+
+# --- tests -----------------------------------------------------------------------------------------------------
+
+
+def test_every_state_changing_route_has_a_csrf_case(csrf_app):
+    """X6 coverage: a new POST/PUT/PATCH/DELETE route must be added to CASES, or this fails."""
+    rules = state_changing_rules(csrf_app)
+    assert set(rules) == set(CASES)
+    assert all(methods == {"POST"} for methods in rules.values()), rules  # CASES send POSTs
+
+
+@pytest.mark.parametrize("endpoint", sorted(CASES))
+def test_post_without_a_valid_token_is_refused_and_changes_nothing(csrf_app, endpoint):
+    """X6: no token, an empty token or a forged token → 400, database unchanged; the right token → accepted."""
+    case, world = CASES[endpoint], build_world()
+    client = csrf_app.test_client()
+    if case.signed_in:
+        sign_in_through_the_form(client, world.admin_email)
+    token = token_from_page(client, "/" if case.signed_in else "/login")
+    forged = token_from_page(csrf_app.test_client(), "/login")  # valid, but for another session
+    url = csrf_app.url_map.bind("localhost").build(endpoint, case.url_values(world), method="POST")
+    form = case.form(world)
+
+    before = database_checksum()
+    refusals = {
+        "no token": client.post(url, data=form),
+        "empty token": client.post(url, data=form, headers={"X-CSRFToken": ""}),
+        "forged token": client.post(url, data=form, headers={"X-CSRFToken": forged}),
+        "forged form field": client.post(url, data={**form, "csrf_token": forged}),
+        "htmx without token": client.post(url, data=form, headers={"HX-Request": "true"}),
+    }
+    assert {how: response.status_code for how, response in refusals.items()} == dict.fromkeys(refusals, 400)
+    assert database_checksum() == before, "a refused request changed the database"
+
+    accepted = client.post(url, data=form, headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert accepted.status_code != 400, accepted.text
+    assert accepted.status_code < 400
+    assert database_checksum() != before, "with its token the request should have made its change"
+
+
+def test_the_hidden_form_field_token_is_accepted_too(csrf_app):
+    """X6: forms that are not sent by htmx (sign-out, language) carry the token as a hidden field."""
+    world = build_world()
+    client = csrf_app.test_client()
+    sign_in_through_the_form(client, world.admin_email)
+    page = client.get("/")
+    field_tokens = read_tokens(page.text).field_tokens
+    assert field_tokens, "the page has no form with a csrf_token field"
+    response = client.post("/logout", data={"csrf_token": field_tokens[0]})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302  # signed out: the dashboard sends to the sign-in page
+
+
+def test_the_refusal_is_a_page_that_explains_itself(csrf_app):
+    """X6: the 400 tells the user to reload, in their language (Persian by default)."""
+    response = csrf_app.test_client().post("/login", data={"email": "x@example.ir", "password": "x"})
+    assert response.status_code == 400
+    assert 'lang="fa"' in response.text
+    assert read_tokens(response.text).header_token  # the error page offers a fresh token to retry with
+
+
+def test_the_checksum_sees_a_single_changed_field(ctx):
+    """The X6 'changes nothing' check can fail: one changed field changes the checksum."""
+    agency = make_agency()
+    before = database_checksum()
+    agency.email = "changed@example.ir"
+    db.session.commit()
+    assert database_checksum() != before

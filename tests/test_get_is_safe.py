@@ -1,0 +1,154 @@
+"""RELIABILITY X7: a GET never changes the database.
+
+An admin crawls every GET route of the app — each argument filled with every real id, pages and htmx fragments,
+list filters and pages past the end, ids that do not exist — and the whole database (every row of every table)
+is checksummed before and after: it must be identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from planapp.accounts import services as accounts
+from planapp.agencies import services as agencies
+from planapp.extensions import db
+from tests.factories import login, make_agency, make_user, signed_in
+
+MISSING_ID = 987654
+# Query strings every list page is also crawled with: filters, searches, paging past the end, nonsense.
+LIST_QUERIES = [
+    "",
+    "?status=all",
+    "?status=inactive",
+    "?q=دستگاه",
+    "?q=%25_",
+    "?page=2",
+    "?page=9999",
+    "?role=admin",
+    "?realm=auth",
+    "?page=-1&status=bogus",
+]
+# htmx asks for a fragment by naming its target; boosted navigation asks for the whole page.
+HTMX_HEADERS = [
+    {},
+    {"HX-Request": "true"},
+    {"HX-Request": "true", "HX-Boosted": "true"},
+    {"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    {"HX-Request": "true", "HX-Target": "agency-table"},
+    {"HX-Request": "true", "HX-Target": "user-table"},
+    {"HX-Request": "true", "HX-Target": "audit-table"},
+]
+
+
+def database_checksum() -> str:
+    """A digest of every row of every table, in primary-key order."""
+    digest = hashlib.sha256()
+    db.session.rollback()  # read what is committed now
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(sa.select(table).order_by(*table.primary_key.columns))
+        for row in rows:
+            digest.update(json.dumps([table.name, *row], default=str, sort_keys=True).encode())
+    db.session.rollback()
+    return digest.hexdigest()
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
+
+
+def values_for_every_argument(agency_ids: list[int], user_ids: list[int]) -> dict[str, list]:
+    return {
+        "agency_id": [*agency_ids, MISSING_ID],
+        "user_id": [*user_ids, MISSING_ID],
+        "filename": ["css/app.css", "vendor/htmx/htmx.min.js", "no-such-file.css"],
+    }
+
+
+def every_get_url(app: Flask, values: dict[str, list]) -> Iterator[tuple[str, str]]:
+    """(endpoint, url) for every GET rule, once per combination of real argument values."""
+    adapter = app.url_map.bind("localhost")
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        missing = rule.arguments - values.keys()
+        assert not missing, f"{rule.endpoint}: say how to fill {sorted(missing)} in values_for_every_argument()"
+        combinations: list[dict] = [{}]
+        for name in sorted(rule.arguments):
+            combinations = [{**done, name: value} for done in combinations for value in values[name]]
+        for arguments in combinations:
+            url = adapter.build(rule.endpoint, arguments)
+            queries = LIST_QUERIES if not rule.arguments else [""]
+            for query in queries:
+                yield rule.endpoint, url + query
+
+
+def crawl(client: FlaskClient, urls: list[tuple[str, str]]) -> dict[str, set[int]]:
+    """GET every URL in every htmx flavour; the statuses seen, by endpoint."""
+    statuses: dict[str, set[int]] = {}
+    for endpoint, url in urls:
+        for headers in HTMX_HEADERS:
+            response = client.get(url, headers=headers)
+            response.close()
+            statuses.setdefault(endpoint, set()).add(response.status_code)
+    return statuses
+
+
+def a_lived_in_database() -> tuple[list[int], list[int]]:
+    """Rows in every table: agencies (one a child, one deactivated), users of every state, audit, throttles."""
+    parent = make_agency()
+    child = make_agency(parent_id=parent.id, name_en="Child agency", email="child@example.ir")
+    closed = make_agency()
+    agencies.set_agency_active(None, closed, False)
+    users = [make_user(role=role, agency=child) for role in ("supervisor", "officer", "participant", "viewer")]
+    accounts.set_user_active(None, users[-1], False)
+    db.session.commit()
+    return [parent.id, child.id, closed.id], [user.id for user in users]
+
+
+def test_crawling_every_get_route_as_admin_changes_nothing(client, ctx):
+    """X7: the whole database is byte-for-byte the same after an admin's crawl of every GET route."""
+    agency_ids, user_ids = a_lived_in_database()
+    admin = make_user(role="admin")
+    signed_in(client, admin)
+    login(ctx.test_client(), "nobody@example.ir", "wrong-password-123")  # a throttle row, too
+    urls = list(every_get_url(ctx, values_for_every_argument(agency_ids, [*user_ids, admin.id])))
+    assert all(count > 0 for count in row_counts().values()), row_counts()
+
+    before = database_checksum()
+    statuses = crawl(client, urls)
+    assert database_checksum() == before
+
+    # The crawl really reached every route signed in (a lost session would only have met redirects).
+    get_endpoints = {rule.endpoint for rule in ctx.url_map.iter_rules() if "GET" in rule.methods}
+    assert set(statuses) == get_endpoints
+    reached = {endpoint for endpoint, seen in statuses.items() if 200 in seen}
+    assert reached == get_endpoints - {"accounts.login"}, statuses  # a signed-in admin is sent on from /login
+    assert statuses["accounts.login"] == {302}
+    assert client.get("/").status_code == 200  # still signed in after the crawl
+
+
+def test_the_sign_in_page_changes_nothing_for_strangers_either(client, ctx):
+    """X7: anonymous GETs (sign-in page, redirects to it, health check) write nothing."""
+    make_user(role="admin")
+    before = database_checksum()
+    for url in ("/login", "/login?next=/admin/users/", "/", "/admin/audit/", "/healthz", "/no-such-page"):
+        client.get(url).close()
+    assert database_checksum() == before
+
+
+def test_the_checksum_sees_a_single_changed_field(ctx):
+    """The X7 check can fail: one changed field in one row changes the checksum."""
+    user = make_user()
+    before = database_checksum()
+    user.language = "en"
+    db.session.commit()
+    assert database_checksum() != before

@@ -1,0 +1,214 @@
+"""RELIABILITY AC1: every route declares its access policy, and every GET answers every role as declared.
+
+The declared matrix is `ROUTE_MATRIX` below (route → permission, reviewed here) with
+`planapp.core.permissions.POLICY` (role → permissions). The routes' `@requires(perm)` / `@public` must match it,
+and every cell is walked: each GET route × each role (and a stranger). A route added without a policy is refused,
+even to an administrator.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from planapp.accounts import services as accounts
+from planapp.core.permissions import POLICY, Perm, Role, can
+from planapp.extensions import db
+from planapp.web.access import PUBLIC, policy_of, requires
+from tests.factories import make_agency, make_user, signed_in
+
+ANONYMOUS = "anonymous"
+# The declared matrix, route by route: who may reach it is decided here, in review, not only by a decorator.
+ROUTE_MATRIX: dict[str, object] = {
+    "static": PUBLIC,
+    "accounts.login": PUBLIC,
+    "accounts.set_language": PUBLIC,
+    "health.healthz": PUBLIC,
+    "accounts.logout": Perm.USE_APP,
+    "accounts.change_password": Perm.USE_APP,
+    "dashboard.index": Perm.USE_APP,
+    **{
+        f"users.{name}": Perm.MANAGE_USERS
+        for name in ("list", "create", "row", "edit", "update", "deactivate", "reactivate")
+    },
+    **{
+        f"agencies.{name}": Perm.MANAGE_AGENCIES
+        for name in ("list", "create", "row", "edit", "update", "deactivate", "reactivate")
+    },
+    "audit.list": Perm.VIEW_AUDIT,
+}
+# Public pages every visitor gets with 200 — except the sign-in page, which sends a signed-in user on.
+SENDS_SIGNED_IN_USERS_ON = {"accounts.login"}
+
+
+def endpoints_without_policy(app: Flask) -> list[str]:
+    with app.app_context():
+        return sorted(
+            rule.endpoint
+            for rule in app.url_map.iter_rules()
+            if rule.endpoint != "static" and policy_of(rule.endpoint) is None
+        )
+
+
+def declared_policies(app: Flask) -> dict[str, object]:
+    with app.app_context():
+        return {rule.endpoint: policy_of(rule.endpoint) for rule in app.url_map.iter_rules()}
+
+
+def get_urls(app: Flask, values: dict[str, object]) -> dict[str, str]:
+    """endpoint → URL of every GET rule, arguments filled with real values."""
+    adapter = app.url_map.bind("localhost")
+    urls = {}
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods:
+            missing = rule.arguments - values.keys()
+            assert not missing, f"{rule.endpoint}: say how to fill {sorted(missing)}"
+            urls[rule.endpoint] = adapter.build(rule.endpoint, {name: values[name] for name in rule.arguments})
+    return urls
+
+
+def expected_status(policy: object, endpoint: str, user) -> int:
+    """What the declared matrix says a GET must answer."""
+    if policy == PUBLIC:
+        return 302 if user is not None and endpoint in SENDS_SIGNED_IN_USERS_ON else 200
+    if user is None:
+        return 302  # to the sign-in page, coming back afterwards
+    return 200 if can(user, policy) else 403
+
+
+def login_redirect_problem(response, url: str) -> str | None:
+    """None if the response sends the visitor to /login?next=<the page asked for>."""
+    location = urlsplit(response.headers.get("Location", ""))
+    if location.netloc or location.path != "/login" or parse_qs(location.query).get("next") != [url]:
+        return f"{url}: sent to {response.headers.get('Location')!r}, not to /login?next={url}"
+    return None
+
+
+@pytest.fixture
+def ids(ctx: Flask) -> dict[str, object]:
+    other = make_user(role="viewer", agency=make_agency())
+    return {"user_id": other.id, "agency_id": other.agency_id, "filename": "css/app.css"}
+
+
+# --- (a) every endpoint has a policy ------------------------------------------------------------------------
+
+
+def test_every_endpoint_declares_an_access_policy(app):
+    """AC1 (a): no endpoint in app.url_map (static aside) is without @public or @requires(perm)."""
+    assert endpoints_without_policy(app) == []
+    policies = declared_policies(app)
+    assert all(policy == PUBLIC or isinstance(policy, Perm) for policy in policies.values()), policies
+    assert all(
+        getattr(app.view_functions[endpoint], "access_policy", None) == policy
+        for endpoint, policy in policies.items()
+        if endpoint != "static"
+    )
+
+
+def test_each_route_requires_what_the_declared_matrix_says(app):
+    """AC1 (a): the policy on each route is the reviewed one; a new or loosened route must change ROUTE_MATRIX."""
+    assert declared_policies(app) == ROUTE_MATRIX
+
+
+def test_every_permission_is_placed_in_the_role_matrix():
+    """AC1: each permission is granted to someone, and admin holds them all."""
+    assert set(POLICY) == set(Role)
+    assert POLICY[Role.ADMIN] == frozenset(Perm)
+    assert all(Perm.USE_APP in POLICY[role] for role in Role)
+
+
+# --- (b) every GET route × every role ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [ANONYMOUS, *Role])
+def test_every_get_route_answers_each_role_as_declared(ctx, client: FlaskClient, ids, role):
+    """AC1 (b): public 200; permission routes 200 if can(user, perm) else 403; strangers → /login?next=…"""
+    user = None if role == ANONYMOUS else make_user(role=role)
+    if user is not None:
+        signed_in(client, user)
+    mismatches, checked = [], 0
+    for endpoint, url in get_urls(ctx, ids).items():
+        if endpoint not in ROUTE_MATRIX:
+            mismatches.append(f"{endpoint}: not in ROUTE_MATRIX")
+            continue
+        response = client.get(url)
+        response.close()
+        expected = expected_status(ROUTE_MATRIX[endpoint], endpoint, user)
+        checked += 1
+        if response.status_code != expected:
+            mismatches.append(f"{endpoint} {url}: {response.status_code}, declared {expected}")
+        elif expected == 302 and user is None:
+            mismatches += filter(None, [login_redirect_problem(response, url)])
+    assert not mismatches, mismatches
+    assert checked == len(get_urls(ctx, ids)) > 5
+    if user is not None:
+        assert client.get("/").status_code == 200  # still signed in: the 403s came from the policy, not a logout
+
+
+def test_the_matrix_has_both_answers(ctx):
+    """AC1 (b) is not vacuous: can() follows POLICY for real users, and some cells of it are refusals."""
+    users = {role: make_user(role=role) for role in Role}
+    granted = {role: {perm for perm in Perm if can(user, perm)} for role, user in users.items()}
+    assert granted == {role: set(POLICY[role]) for role in Role}
+    assert granted[Role.ADMIN] == set(Perm)
+    assert any(granted[role] != set(Perm) for role in Role)  # someone meets a 403
+
+
+def test_a_stranger_asking_for_a_fragment_is_told_to_sign_in_by_htmx(client, ids):
+    """AC1 (b): htmx requests get 401 + HX-Redirect (a fragment must not turn into a login form)."""
+    response = client.get(f"/admin/users/{ids['user_id']}/row", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    target = urlsplit(response.headers["HX-Redirect"])
+    assert target.path == "/login" and parse_qs(target.query)["next"] == [f"/admin/users/{ids['user_id']}/row"]
+
+
+def test_a_deactivated_account_reaches_nothing_behind_a_permission(ctx, client, ids):
+    """AC1 (b): the matrix is for active accounts; deactivation ends the session and every permission."""
+    admin = make_user(role="admin")
+    signed_in(client, admin)
+    accounts.set_user_active(None, admin, False)
+    db.session.commit()
+    assert not can(admin, Perm.USE_APP)
+    assert client.get("/admin/users/").status_code == 302
+
+
+# --- (c) a route without a policy fails closed -----------------------------------------------------------------
+
+
+def test_a_new_route_without_a_policy_is_refused_even_to_an_admin(ctx, make_app):
+    """AC1 (c): forgetting @requires/@public gives 403 to everyone, and (a) names the route."""
+    app = make_app()
+    calls = []
+
+    def forgotten():
+        calls.append(1)
+        return "secret"
+
+    app.add_url_rule("/forgotten", "forgotten", forgotten)
+    assert endpoints_without_policy(app) == ["forgotten"]
+
+    admin = make_user(role="admin")
+    browser = signed_in(app.test_client(), admin)
+    assert browser.get("/").status_code == 200  # the admin is signed in and may use the app
+    response = browser.get("/forgotten")
+    assert response.status_code == 403
+    assert "secret" not in response.text
+    assert app.test_client().get("/forgotten").status_code == 403  # strangers too, not a login redirect
+    assert calls == []  # the view never ran
+
+
+def test_a_new_route_with_a_policy_is_served(ctx, make_app):
+    """AC1 (c), the other side: the same route declaring its policy is served by that policy."""
+    app = make_app()
+
+    @requires(Perm.VIEW_AUDIT)
+    def audited():
+        return "audited"
+
+    app.add_url_rule("/audited", "audited", audited)
+    assert endpoints_without_policy(app) == []
+    assert signed_in(app.test_client(), make_user(role="admin")).get("/audited").text == "audited"
+    assert signed_in(app.test_client(), make_user(role="supervisor")).get("/audited").status_code == 403

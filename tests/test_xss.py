@@ -1,0 +1,371 @@
+"""RELIABILITY X1: user-written text is always escaped — in pages, fragments, flashes, forms and the audit log.
+
+A corpus of payloads goes into every text field a user can write, through the real HTTP forms (agency name,
+English name and e-mail; user full name and e-mail; the sign-in e-mail; search boxes and query strings). Then every
+page and fragment is rendered in both languages and checked two ways: the raw payload never appears (its escaped
+form does), and no element, attribute or URL a payload could have created exists in the parsed HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from markupsafe import escape
+from werkzeug.test import TestResponse
+
+from planapp.accounts.models import User
+from planapp.agencies.models import Agency
+from planapp.audit.models import AuditEvent
+from planapp.extensions import db
+from tests.factories import PASSWORD, make_user, signed_in
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "'><svg onload=alert(1)>",
+    "</textarea><svg onload=alert(1)>",
+    "</title><script>alert(1)</script>",
+    '<a href="javascript:alert(1)">x</a>',
+    "<div hx-get=/logout hx-trigger=load>x</div>",
+    "&lt;b&gt;already escaped&lt;/b&gt;",
+    "{{7*7}}",
+    "{% print 7*7 %}",
+    "javascript:alert(1)",
+]
+# Valid e-mail addresses can still hold characters that matter in HTML: ' and & (and { }). N is a number.
+EMAIL_PAYLOADS = ["o'neil&coN@example.ir", "a&b'N{{7*7}}@example.ir"]
+HTML_SPECIAL = set("<>\"'&")
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "hx-get", "hx-post", "hx-put", "hx-patch", "hx-delete"}
+
+
+# --- checking rendered HTML ---------------------------------------------------------------------------------
+
+
+class InjectedMarkupFinder(HTMLParser):
+    """Elements, attributes and URLs that only an unescaped payload could have put into the page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+        self._inside_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag in {"img", "svg", "iframe", "object", "embed"}:
+            self.problems.append(f"<{tag}> element")
+        if tag == "script":
+            self._inside_script = True
+            if not attributes.get("src"):
+                self.problems.append("<script> without src")
+        if tag == "div" and "hx-trigger" in attributes and attributes["hx-trigger"] == "load":
+            self.problems.append("injected hx-trigger=load")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}=…>")
+            if name in URL_ATTRIBUTES and (value or "").strip().lower().startswith("javascript:"):
+                self.problems.append(f"<{tag} {name}={value!r}>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._inside_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._inside_script and data.strip():
+            self.problems.append(f"inline script {data.strip()[:40]!r}")
+
+
+def unescaped_reflections(body: str, texts: list[str]) -> list[str]:
+    """What is wrong with one response body: raw payloads (those escaping changes) and injected markup."""
+    problems = [f"raw {text!r}" for text in texts if HTML_SPECIAL & set(text) and text in body]
+    finder = InjectedMarkupFinder()
+    finder.feed(body)
+    finder.close()
+    return problems + finder.problems
+
+
+def assert_all_escaped(responses: dict[str, TestResponse], texts: list[str]) -> None:
+    problems = {
+        label: found for label, response in responses.items() if (found := unescaped_reflections(response.text, texts))
+    }
+    assert not problems, problems
+
+
+def shows_escaped(body: str, text: str) -> bool:
+    return str(escape(text)) in body
+
+
+# --- writing the payloads through the real forms ---------------------------------------------------------------
+
+
+@dataclass
+class HostileSite:
+    admin: User
+    agencies: list[Agency] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    form_responses: dict[str, TestResponse] = field(default_factory=dict)
+
+    @property
+    def texts(self) -> list[str]:
+        """Every string written, as the user typed it (e-mails are stored lower-cased)."""
+        return [*PAYLOADS, *self.emails, *(email.lower() for email in self.emails)]
+
+
+def agency_email(n: int) -> str:
+    return EMAIL_PAYLOADS[n % len(EMAIL_PAYLOADS)].replace("N", str(n))
+
+
+def create_agency_through_the_form(client: FlaskClient, site: HostileSite, n: int, payload: str) -> Agency:
+    data = {
+        "name": payload,
+        "name_en": payload,
+        "kind": "ngo",
+        "email": agency_email(n),
+        "parent_id": str(site.agencies[0].id) if site.agencies else "",
+    }
+    response = client.post("/admin/agencies/", data=data, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and response.headers.get("HX-Trigger"), response.text
+    site.form_responses[f"agency create {n}"] = response
+    site.emails.append(data["email"])
+    return db.session.scalar(sa.select(Agency).where(Agency.name == payload))
+
+
+def create_user_through_the_form(client: FlaskClient, site: HostileSite, n: int, payload: str, agency: Agency) -> User:
+    email = f"user{n}'&x@example.ir"
+    data = {
+        "name": payload,
+        "email": email,
+        "role": "officer",
+        "agency_id": str(agency.id),
+        "language": "fa",
+        "password": PASSWORD,
+    }
+    response = client.post("/admin/users/", data=data, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and response.headers.get("HX-Trigger"), response.text
+    site.form_responses[f"user create {n}"] = response
+    site.emails.append(email)
+    return db.session.scalar(sa.select(User).where(User.email == email.lower()))
+
+
+def write_every_field(client: FlaskClient, site: HostileSite) -> None:
+    for n, payload in enumerate(PAYLOADS):
+        site.agencies.append(create_agency_through_the_form(client, site, n, payload))
+    for n, (payload, agency) in enumerate(zip(PAYLOADS, site.agencies, strict=True)):
+        site.users.append(create_user_through_the_form(client, site, n, payload, agency))
+
+    # Edits (audited before → after), including the admin's own name, shown in the top bar and greeting.
+    renamed_agency = site.agencies[1]
+    responses = site.form_responses
+    responses["agency update"] = client.post(
+        f"/admin/agencies/{renamed_agency.id}",
+        data={
+            "name": PAYLOADS[0] + " ۲",
+            "name_en": PAYLOADS[2],
+            "kind": "ngo",
+            "email": agency_email(99),
+            "parent_id": str(site.agencies[0].id),
+        },
+        headers={"HX-Request": "true"},
+    )
+    site.emails.append(agency_email(99))
+    responses["own name update"] = client.post(
+        f"/admin/users/{site.admin.id}",
+        data={
+            "name": PAYLOADS[1],
+            "email": site.admin.email,
+            "role": "admin",
+            "agency_id": str(site.admin.agency_id),
+            "language": "fa",
+        },
+        headers={"HX-Request": "true"},
+    )
+
+    # Refused forms are shown again with what was typed in them.
+    for n, payload in enumerate(PAYLOADS):
+        responses[f"agency form with errors {n}"] = client.post(
+            "/admin/agencies/",
+            data={"name": payload, "name_en": payload, "kind": "ngo", "email": payload},
+            headers={"HX-Request": "true"},
+        )
+        responses[f"user form with errors {n}"] = client.post(
+            "/admin/users/",
+            data={"name": payload, "email": payload, "role": "officer", "agency_id": "", "password": "short"},
+            headers={"HX-Request": "true"},
+        )
+        responses[f"agency row form with errors {n}"] = client.post(
+            f"/admin/agencies/{renamed_agency.id}",
+            data={"name": "", "name_en": payload, "kind": "ngo", "email": payload},
+            headers={"HX-Request": "true"},
+        )
+        responses[f"user row form with errors {n}"] = client.post(
+            f"/admin/users/{site.users[0].id}",
+            data={"name": payload, "email": payload, "role": "officer", "agency_id": str(renamed_agency.id)},
+            headers={"HX-Request": "true"},
+        )
+    for label in ("agency update", "own name update"):
+        assert responses[label].status_code == 200 and "editing" not in responses[label].text, label
+
+
+def sign_in_with_payloads(app: Flask, site: HostileSite) -> None:
+    """Failed sign-ins typed with payloads: the login form shows them again, the audit log records them."""
+    stranger = app.test_client()
+    for n, payload in enumerate(PAYLOADS):
+        site.form_responses[f"sign-in form {n}"] = stranger.post(
+            "/login", data={"email": payload, "password": "wrong-password"}
+        )
+
+
+@pytest.fixture
+def hostile_site(client: FlaskClient, ctx: Flask) -> HostileSite:
+    admin = make_user(role="admin")
+    signed_in(client, admin)
+    site = HostileSite(admin=admin)
+    write_every_field(client, site)
+    sign_in_with_payloads(ctx, site)
+    return site
+
+
+# --- rendering everything --------------------------------------------------------------------------------------
+
+
+def every_page_and_fragment(client: FlaskClient, app: Flask, site: HostileSite) -> dict[str, TestResponse]:
+    """Every GET route with every id, lists with every filter, and each list's htmx fragment."""
+    values = {
+        "agency_id": [agency.id for agency in site.agencies],
+        "user_id": [user.id for user in [*site.users, site.admin]],
+    }
+    adapter = app.url_map.bind("localhost")
+    responses: dict[str, TestResponse] = {}
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in {"static", "health.healthz"}:
+            continue
+        (argument, *more) = sorted(rule.arguments) or [None]
+        assert not more and (argument is None or argument in values), f"{rule.endpoint}: fill {rule.arguments}"
+        for value in values.get(argument, [None]):
+            url = adapter.build(rule.endpoint, {argument: value} if argument else {})
+            responses[url] = client.get(url)
+    fragments = {"/admin/agencies/": "agency-table", "/admin/users/": "user-table", "/admin/audit/": "audit-table"}
+    for url, target in fragments.items():
+        for query in ("?status=all", "?status=inactive", "?status=all&page=2"):
+            responses[url + query] = client.get(url + query)
+            responses[f"{url}{query} fragment"] = client.get(
+                url + query, headers={"HX-Request": "true", "HX-Target": target}
+            )
+    expected = {label: 302 if label == "/login" else 200 for label in responses}  # /login sends the admin on
+    assert {label: response.status_code for label, response in responses.items()} == expected
+    return responses
+
+
+def switch_language(client: FlaskClient, language: str) -> None:
+    assert client.post("/language", data={"language": language, "next": "/"}).status_code == 302
+
+
+# --- tests -----------------------------------------------------------------------------------------------------
+
+
+def test_the_payloads_are_stored_as_typed(hostile_site):
+    """X1 precondition: the forms took every payload verbatim (escaping is output's job, not input's)."""
+    names = [PAYLOADS[0], PAYLOADS[0] + " ۲", *PAYLOADS[2:]]  # agency 1 was renamed by the update form
+    assert [agency.name for agency in hostile_site.agencies] == names
+    assert [agency.name_en for agency in hostile_site.agencies] == [PAYLOADS[0], PAYLOADS[2], *PAYLOADS[2:]]
+    assert {agency.email for agency in hostile_site.agencies} >= {"o'neil&co0@example.ir", "a&b'3{{7*7}}@example.ir"}
+    assert [user.name for user in hostile_site.users] == PAYLOADS
+    assert db.session.get(User, hostile_site.admin.id).name == PAYLOADS[1]
+    summaries = set(db.session.scalars(sa.select(AuditEvent.summary)))
+    assert set(PAYLOADS) <= summaries  # the agency creations and the failed sign-ins
+
+
+def test_no_page_or_fragment_shows_a_payload_unescaped(client, ctx, hostile_site):
+    """X1: every page and fragment, in Persian and in English (where English names are shown)."""
+    for language in ("fa", "en"):
+        switch_language(client, language)
+        responses = every_page_and_fragment(client, ctx, hostile_site)
+        assert_all_escaped(responses, hostile_site.texts)
+
+
+def test_the_payloads_are_shown_escaped_where_they_belong(client, ctx, hostile_site):
+    """X1: the text is there for people to read — escaped, not dropped and not evaluated."""
+    agencies = client.get("/admin/agencies/?status=all").text
+    users = client.get("/admin/users/?status=all").text
+    audit = client.get("/admin/audit/").text
+    dashboard = client.get("/").text
+    for payload in PAYLOADS[2:]:
+        assert shows_escaped(agencies, payload), payload
+        assert shows_escaped(users, payload), payload  # the user's name, and the agency column
+        assert shows_escaped(audit, payload), payload
+    assert "{{7*7}}" in agencies and "{% print 7*7 %}" in users  # shown as typed, never run as a template
+    assert shows_escaped(dashboard, PAYLOADS[1])  # the admin's own name, greeted
+    assert shows_escaped(agencies, "o'neil&co0@example.ir")
+    switch_language(client, "en")
+    users_in_english = client.get("/admin/users/?status=all").text
+    assert shows_escaped(users_in_english, PAYLOADS[2])  # agency 1's English name, in its users' agency column
+
+
+def test_answers_to_the_forms_escape_what_was_typed(hostile_site):
+    """X1: flashes after saving, and forms shown again with their errors, escape the typed values."""
+    assert_all_escaped(hostile_site.form_responses, hostile_site.texts)
+    responses = hostile_site.form_responses
+    assert shows_escaped(responses["agency create 0"].text, PAYLOADS[0])  # the «created» flash
+    assert shows_escaped(responses["agency form with errors 1"].text, PAYLOADS[1])  # value="…" of the input
+    assert shows_escaped(responses["sign-in form 5"].text, PAYLOADS[5])
+
+
+def test_the_dashboard_of_a_user_named_with_a_payload_escapes_it(ctx, hostile_site):
+    """X1: a user sees their own name and agency in the greeting and the top bar."""
+    for user in hostile_site.users:
+        browser = signed_in(ctx.test_client(), user)
+        for language in ("fa", "en"):
+            switch_language(browser, language)
+            page = browser.get("/")
+            assert page.status_code == 200
+            assert not unescaped_reflections(page.text, hostile_site.texts)
+            assert shows_escaped(page.text, user.name)
+
+
+def test_query_strings_and_paths_are_not_reflected_unescaped(client, hostile_site):
+    """X1: searches, filters, `next` and unknown paths echo nothing raw (reflected XSS)."""
+    responses: dict[str, TestResponse] = {}
+    lists = {"/admin/agencies/": "agency-table", "/admin/users/": "user-table", "/admin/audit/": "audit-table"}
+    for n, payload in enumerate(PAYLOADS):
+        value = quote(payload, safe="")
+        for url, target in lists.items():
+            for parameter in ("q", "status", "role", "realm", "page"):
+                responses[f"{url}?{parameter}={n}"] = client.get(f"{url}?{parameter}={value}")
+                responses[f"{url}?{parameter}={n} fragment"] = client.get(
+                    f"{url}?{parameter}={value}", headers={"HX-Request": "true", "HX-Target": target}
+                )
+        responses[f"/?x={n}"] = client.get(f"/?x={value}")  # echoed into the language switch's `next`
+        responses[f"404 {n}"] = client.get(f"/admin/{value}")
+        responses[f"login?next={n}"] = client.application.test_client().get(f"/login?next={value}")
+    assert_all_escaped(responses, PAYLOADS)
+    assert shows_escaped(responses["/admin/agencies/?q=0"].text, PAYLOADS[0])  # the search box keeps its text
+
+
+def test_templates_never_mark_data_safe():
+    """X1: no `|safe`, no autoescape switched off, no Markup built from strings in any template."""
+    offenders = []
+    for template in sorted(TEMPLATES.rglob("*.html")):
+        text = template.read_text(encoding="utf-8")
+        for pattern in (r"\|\s*safe\b", r"autoescape\s+false", r"\bMarkup\s*\(", r"\|\s*forceescape\b"):
+            offenders += [f"{template.relative_to(TEMPLATES)}: {pattern}" for _ in re.finditer(pattern, text)]
+    assert not offenders
+    assert len(list(TEMPLATES.rglob("*.html"))) >= 10  # the templates really were read
+
+
+def test_the_checks_catch_an_unescaped_payload():
+    """The X1 checks can fail: raw payloads, injected elements, handlers and javascript: URLs are reported."""
+    assert unescaped_reflections("<p>" + PAYLOADS[0] + "</p>", PAYLOADS)
+    assert unescaped_reflections('<input value=""><img src=x onerror=alert(1)>">', [])
+    assert unescaped_reflections('<a href="javascript:alert(1)">x</a>', [])
+    assert unescaped_reflections("<div hx-get=/logout hx-trigger=load>x</div>", [])
+    assert not unescaped_reflections(f"<p>{escape(PAYLOADS[1])}</p><script src=/x.js></script>", PAYLOADS)
