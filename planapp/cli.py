@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from planapp.accounts import services as accounts
 from planapp.accounts.passwords import MIN_LENGTH
 from planapp.agencies.models import Agency
+from planapp.audit.cli import audit_cli
 from planapp.core.errors import ValidationFailed
 from planapp.core.permissions import Role
 from planapp.core.text import fold
@@ -70,5 +71,5 @@ def create_agency_command(name: str, name_en: str | None, kind: str, email: str 
 
 
 def init_app(app: Flask) -> None:
-    for command in (seed_demo_command, create_user_command, create_agency_command):
+    for command in (seed_demo_command, create_user_command, create_agency_command, audit_cli):
         app.cli.add_command(command)

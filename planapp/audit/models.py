@@ -12,7 +12,7 @@ from planapp.extensions import db
 
 
 class AuditEvent(db.Model):
-    """One row per change or security event: who, when, what, before → after."""
+    """One row per change or security event: who, when, what, before → after. Append-only, hash-chained."""
 
     __tablename__ = "audit_events"
     __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
@@ -29,3 +29,7 @@ class AuditEvent(db.Model):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     ip: Mapped[str | None] = mapped_column(sa.String(45))
+    # The hash chain (planapp/audit/chain.py): hex sha256 of the previous row and of this one. prev_hash is
+    # unique, so two writers that read the same last row cannot both insert: the chain cannot fork.
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    hash: Mapped[str] = mapped_column(sa.String(64))
