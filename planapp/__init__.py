@@ -25,6 +25,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     register_extensions(app)
     register_i18n(app)
     register_security(app)
+    register_workflow_plugins()
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -81,15 +82,25 @@ def register_security(app: Flask) -> None:
     security.init_app(app)
 
 
+def register_workflow_plugins() -> None:
+    """Exit checks and entry work that domains plug into the plan workflow (they register on import)."""
+    import planapp.approvals.checks  # noqa: F401
+    import planapp.plans.checks  # noqa: F401
+
+
 def register_blueprints(app: Flask) -> None:
     from planapp.accounts.admin_views import bp as users_bp
     from planapp.accounts.views import bp as accounts_bp
     from planapp.agencies.views import bp as agencies_bp
+    from planapp.approvals.views import bp as approvals_bp
     from planapp.audit.views import bp as audit_bp
     from planapp.dashboard.views import bp as dashboard_bp
+    from planapp.notifications.views import bp as notifications_bp
+    from planapp.plans.views import bp as plans_bp
     from planapp.web.health import bp as health_bp
 
-    for blueprint in (accounts_bp, users_bp, agencies_bp, audit_bp, dashboard_bp, health_bp):
+    for blueprint in (accounts_bp, users_bp, agencies_bp, audit_bp, dashboard_bp, health_bp, plans_bp,
+                      approvals_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 
@@ -107,8 +118,10 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from planapp import cli
+    from planapp.plans.cli import workflow_group
 
     cli.init_app(app)
+    app.cli.add_command(workflow_group)
 
 
 def configure_logging(app: Flask) -> None:

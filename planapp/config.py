@@ -56,6 +56,9 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "translations")
 
     PER_PAGE = 20
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # None: instance/uploads
+    # Share of the planning council's members who must take part in a vote (quorum); majority of those present.
+    COUNCIL_QUORUM = float(os.environ.get("COUNCIL_QUORUM", 2 / 3))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = env_int("MAIL_PORT", 1025)

@@ -70,7 +70,19 @@ USERS = [
     DemoUser("officer.heritage", "سارا نوری", Role.OFFICER, "heritage"),
     DemoUser("participant", "محمد جعفری", Role.PARTICIPANT, "chamber"),
     DemoUser("participant.ngo", "لیلا قاسمی", Role.PARTICIPANT, "ngo"),
-    DemoUser("viewer", "عضو شورای برنامه‌ریزی", Role.VIEWER, "gov"),
+    DemoUser("viewer", "شهروند ناظر", Role.VIEWER, "gov"),
+    DemoUser("council1", "استاندار (رئیس شورا)", Role.COUNCIL_MEMBER, "gov"),
+    DemoUser("council2", "معاون هماهنگی امور عمرانی", Role.COUNCIL_MEMBER, "gov"),
+    DemoUser("council3", "رئیس سازمان مدیریت و برنامه‌ریزی", Role.COUNCIL_MEMBER, "mpo"),
+    DemoUser("council4", "نمایندهٔ اتاق بازرگانی", Role.COUNCIL_MEMBER, "chamber"),
+    DemoUser("council5", "رئیس دانشگاه علوم پزشکی", Role.COUNCIL_MEMBER, "health"),
+]
+
+# (title, period, final stage): walked through the real workflow, so each has its history.
+PLANS = [
+    ("برنامهٔ هفتم توسعهٔ استان آذربایجان شرقی", (1403, 1407), "monitoring"),
+    ("سند توسعهٔ گردشگری استان", (1405, 1409), "analysis"),
+    ("سند آمایش سرزمین استان", (1405, 1414), "situation_assessment"),
 ]
 
 
@@ -96,5 +108,38 @@ def seed_demo() -> list[tuple[str, Role]]:
                     "language": "fa"}
             accounts.create_user(None, data, DEMO_PASSWORD)
         logins.append((email, demo.role))
+    db.session.flush()
+    _seed_plans()
     db.session.commit()
     return logins
+
+
+def _seed_plans() -> None:
+    from datetime import date
+
+    from planapp.approvals import services as approvals
+    from planapp.core.clock import now
+    from planapp.plans import services as plans
+    from planapp.plans.models import Plan
+    from planapp.plans.workflow import FIRST_STAGE, Stage, transitions_from
+
+    def user(local: str) -> User:
+        return db.session.scalar(sa.select(User).where(User.email == demo_email(local)))
+
+    asker, approver = user("supervisor"), user("supervisor2")
+    for title, (start, end), final in PLANS:
+        if db.session.scalar(sa.select(Plan.id).where(Plan.title == title)):
+            continue
+        plan = plans.create_plan(asker, {"title": title, "province": "آذربایجان شرقی", "period_start": start,
+                                         "period_end": end, "owner_id": asker.id,
+                                         "description": "نمونهٔ آزمایشی برای آشنایی با سامانه."}, now())
+        stage = FIRST_STAGE
+        while stage != Stage(final):
+            move = next(t for t in transitions_from(stage) if t.kind == "advance")
+            request = approvals.request_transition(asker, plan.id, move.event, "", now())
+            if move.council:
+                for n in range(1, 6):
+                    approvals.cast_vote(user(f"council{n}"), request.id, "approve" if n < 5 else "abstain", "", now())
+                approvals.record_resolution(approver, request.id, "۱۲۳/ش", date(2024, 6, 1), now())
+            approvals.decide_request(approver, request.id, True, "", now())
+            stage = move.target

@@ -21,7 +21,13 @@ from flask.testing import FlaskClient
 
 from planapp.accounts import services as accounts
 from planapp.agencies import services as agencies
+from planapp.approvals import services as approvals
+from planapp.core.clock import now
 from planapp.extensions import db
+from planapp.notifications.models import Notification
+from planapp.plans import services as plan_services
+from planapp.plans.models import Plan
+from planapp.plans.workflow import Stage
 from tests.factories import PASSWORD, make_agency, make_user
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -94,6 +100,10 @@ class World:
     inactive_agency_id: int
     user_id: int
     inactive_user_id: int
+    emails: dict[str, str]  # who signs in for a case: "admin", "supervisor", "council"
+    plans: dict[str, int]  # plan ids by the situation a case needs
+    requests: dict[str, int]
+    notification_id: int
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,20 @@ class Case:
     url_values: Callable[[World], dict]
     form: Callable[[World], dict]
     signed_in: bool = True
+    as_who: str = "admin"
+
+
+def _plan_form(world: World, **extra) -> dict:
+    return {"title": "برنامهٔ تازه", "province": "آذربایجان شرقی", "period_start": "1405", "period_end": "1409",
+            "description": "شرح", "owner_id": str(world.plans["owner_id"]), **extra}
+
+
+def _plan(name: str) -> Callable[[World], dict]:
+    return lambda w: {"plan_id": w.plans[name]}
+
+
+def _request(name: str) -> Callable[[World], dict]:
+    return lambda w: {"plan_id": w.plans[name], "request_id": w.requests[name]}
 
 
 def _user_form(world: World, **extra) -> dict:
@@ -139,6 +163,20 @@ CASES: dict[str, Case] = {
     "agencies.update": Case(lambda w: {"agency_id": w.agency_id}, lambda w: _agency_form(name="نام دیگر")),
     "agencies.deactivate": Case(lambda w: {"agency_id": w.agency_id}, lambda w: {}),
     "agencies.reactivate": Case(lambda w: {"agency_id": w.inactive_agency_id}, lambda w: {}),
+    "plans.create": Case(no_url_values, _plan_form, as_who="supervisor"),
+    "plans.update": Case(_plan("open"), lambda w: _plan_form(w, version="1"), as_who="supervisor"),
+    "plans.copy": Case(_plan("open"), lambda w: _plan_form(w, period_start="1410", period_end="1414"),
+                       as_who="supervisor"),
+    "approvals.create": Case(_plan("open"), lambda w: {"event": "complete_assessment", "comment": ""},
+                             as_who="supervisor"),
+    "approvals.decide": Case(_request("asked_by_other"), lambda w: {"decision": "reject", "comment": "اصلاح شود"},
+                             as_who="supervisor"),
+    "approvals.withdraw": Case(_request("asked_by_me"), lambda w: {}, as_who="supervisor"),
+    "approvals.vote": Case(_request("council"), lambda w: {"choice": "approve"}, as_who="council"),
+    "approvals.resolution": Case(_request("council_carried"), lambda w: {"number": "۱۲", "resolved_on": "1405/09/01"},
+                                 as_who="supervisor"),
+    "notifications.read": Case(lambda w: {"notification_id": w.notification_id}, lambda w: {}, as_who="supervisor"),
+    "notifications.read_all": Case(no_url_values, lambda w: {}, as_who="supervisor"),
 }
 
 
@@ -151,7 +189,41 @@ def build_world() -> World:
     inactive_user = make_user(role="viewer", agency=agency)
     accounts.set_user_active(None, inactive_user, False)
     db.session.commit()
-    return World(admin.email, agency.id, inactive_agency.id, user.id, inactive_user.id)
+    plans, requests, emails, notification_id = build_plan_world()
+    emails["admin"] = admin.email
+    return World(admin.email, agency.id, inactive_agency.id, user.id, inactive_user.id, emails, plans, requests,
+                 notification_id)
+
+
+def build_plan_world() -> tuple[dict[str, int], dict[str, int], dict[str, str], int]:
+    """Plans in the situations the plan and approval routes need, each ready to be changed by one POST."""
+    me, other = make_user(role="supervisor"), make_user(role="supervisor")
+    member = make_user(role="council_member")
+
+    def plan(stage: Stage = Stage.SITUATION_ASSESSMENT) -> Plan:
+        created = plan_services.create_plan(me, {"title": "برنامه", "province": "آذربایجان شرقی",
+                                                 "period_start": 1405, "period_end": 1409, "description": "شرح",
+                                                 "owner_id": me.id}, now())
+        created.stage = stage
+        db.session.flush()
+        return created
+
+    plans = {name: plan(Stage.APPROVAL if name.startswith("council") else Stage.SITUATION_ASSESSMENT)
+             for name in ("open", "asked_by_other", "asked_by_me", "council", "council_carried")}
+    requests = {
+        "asked_by_other": approvals.request_transition(other, plans["asked_by_other"].id, "complete_assessment", "",
+                                                       now()),
+        "asked_by_me": approvals.request_transition(me, plans["asked_by_me"].id, "complete_assessment", "", now()),
+        "council": approvals.request_transition(other, plans["council"].id, "approve_plan", "", now()),
+        "council_carried": approvals.request_transition(other, plans["council_carried"].id, "approve_plan", "",
+                                                        now()),
+    }
+    approvals.cast_vote(member, requests["council_carried"].id, "approve", "", now())
+    db.session.commit()
+    notification = db.session.scalar(sa.select(Notification).where(Notification.user_id == me.id))
+    ids = {name: p.id for name, p in plans.items()} | {"owner_id": me.id}
+    return ids, {name: r.id for name, r in requests.items()}, {"supervisor": me.email,
+                                                                 "council": member.email}, notification.id
 
 
 def state_changing_rules(app: Flask) -> dict[str, set[str]]:
@@ -185,7 +257,7 @@ def test_post_without_a_valid_token_is_refused_and_changes_nothing(csrf_app, end
     case, world = CASES[endpoint], build_world()
     client = csrf_app.test_client()
     if case.signed_in:
-        sign_in_through_the_form(client, world.admin_email)
+        sign_in_through_the_form(client, world.emails[case.as_who])
     token = token_from_page(client, "/" if case.signed_in else "/login")
     forged = token_from_page(csrf_app.test_client(), "/login")  # valid, but for another session
     url = csrf_app.url_map.bind("localhost").build(endpoint, case.url_values(world), method="POST")

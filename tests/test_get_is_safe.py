@@ -10,15 +10,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from datetime import date
 
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from planapp.accounts import services as accounts
+from planapp.accounts.models import User
 from planapp.agencies import services as agencies
+from planapp.approvals import services as approvals
+from planapp.core.clock import now
 from planapp.extensions import db
-from tests.factories import login, make_agency, make_user, signed_in
+from planapp.notifications.models import Notification
+from tests.factories import login, make_agency, make_plan, make_request, make_user, signed_in
 
 MISSING_ID = 987654
 # Query strings every list page is also crawled with: filters, searches, paging past the end, nonsense.
@@ -65,12 +70,35 @@ def row_counts() -> dict[str, int]:
     }
 
 
-def values_for_every_argument(agency_ids: list[int], user_ids: list[int]) -> dict[str, list]:
+def values_for_every_argument(agency_ids: list[int], user_ids: list[int],
+                              plans: dict[str, list[int]] | None = None) -> dict[str, list]:
+    plans = plans or {"plan_id": [], "request_id": [], "notification_id": []}
     return {
         "agency_id": [*agency_ids, MISSING_ID],
         "user_id": [*user_ids, MISSING_ID],
         "filename": ["css/app.css", "vendor/htmx/htmx.min.js", "no-such-file.css"],
+        "plan_id": [*plans["plan_id"], MISSING_ID],
+        "request_id": [*plans["request_id"], MISSING_ID],
+        "notification_id": [*plans["notification_id"], MISSING_ID],
     }
+
+
+def plans_with_requests() -> dict[str, list[int]]:
+    """Plans in preparation and in monitoring, pending and decided requests, council votes, notifications."""
+    owner = make_user(role="supervisor")
+    member = make_user(role="council_member")
+    draft, approving = make_plan(owner), make_plan(owner, stage="approval")
+    published = make_plan(owner, stage="monitoring")
+    asked = make_request(draft, "complete_assessment")
+    council = make_request(approving, "approve_plan")
+    approvals.cast_vote(member, council.id, "approve", "موافقم", now())
+    approvals.record_resolution(owner, council.id, "۱۲", date(2026, 11, 1), now(), ("r.pdf", b"%PDF-1.4 test"))
+    decided = make_request(published, "open_revision")
+    approvals.decide_request(owner, decided.id, False, "نه اکنون", now())
+    db.session.commit()
+    notifications = list(db.session.scalars(sa.select(Notification.id)))
+    return {"plan_id": [draft.id, approving.id, published.id], "request_id": [asked.id, council.id, decided.id],
+            "notification_id": notifications[:3], "supervisor": [owner.id]}
 
 
 def every_get_url(app: Flask, values: dict[str, list]) -> Iterator[tuple[str, str]]:
@@ -120,11 +148,16 @@ def test_crawling_every_get_route_as_admin_changes_nothing(client, ctx):
     admin = make_user(role="admin")
     signed_in(client, admin)
     login(ctx.test_client(), "nobody@example.ir", "wrong-password-123")  # a throttle row, too
-    urls = list(every_get_url(ctx, values_for_every_argument(agency_ids, [*user_ids, admin.id])))
+    plans = plans_with_requests()
+    urls = list(every_get_url(ctx, values_for_every_argument(agency_ids, [*user_ids, admin.id], plans)))
     assert all(count > 0 for count in row_counts().values()), row_counts()
 
+    # Admins do not decide plans: a supervisor crawls too, reaching the decision pages (confirm step).
+    supervisor = signed_in(ctx.test_client(), db.session.get(User, plans["supervisor"][0]))
     before = database_checksum()
     statuses = crawl(client, urls)
+    for endpoint, seen in crawl(supervisor, urls).items():
+        statuses[endpoint] |= seen
     assert database_checksum() == before
 
     # The crawl really reached every route signed in (a lost session would only have met redirects).

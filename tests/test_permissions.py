@@ -9,15 +9,22 @@ from werkzeug.exceptions import Forbidden
 
 from planapp.core.permissions import Perm, Role, can, require
 
-A, S, OF, P, V = Role.ADMIN, Role.SUPERVISOR, Role.OFFICER, Role.PARTICIPANT, Role.VIEWER
+A, S, OF, P, V, C = Role.ADMIN, Role.SUPERVISOR, Role.OFFICER, Role.PARTICIPANT, Role.VIEWER, Role.COUNCIL_MEMBER
 
 # Written out independently of planapp.core.permissions.POLICY: a change there must be a change here too.
 EXPECTED: dict[Perm, set[Role]] = {
-    Perm.USE_APP: {A, S, OF, P, V},
+    Perm.USE_APP: {A, S, OF, P, V, C},
     Perm.MANAGE_AGENCIES: {A},
     Perm.MANAGE_USERS: {A},
     Perm.DEACTIVATE_USER: {A},
     Perm.VIEW_AUDIT: {A},
+    Perm.VIEW_PLANS: {A, S, OF, P, V, C},
+    Perm.CREATE_PLAN: {S},
+    Perm.EDIT_PLAN: {S},
+    Perm.REQUEST_TRANSITION: {S},
+    Perm.DECIDE_TRANSITION: {S},  # admins keep the system, they do not decide plans
+    Perm.VOTE_IN_COUNCIL: {C},
+    Perm.RECORD_RESOLUTION: {S},
 }
 
 
@@ -29,6 +36,18 @@ class FakeUser:
     is_authenticated: bool = True
 
 
+@dataclass
+class FakeTarget:
+    """Any object a permission may be asked about: a user, a published open plan, someone else's request."""
+
+    id: int = 99
+    is_published: bool = True
+    is_archived: bool = False
+    requires_four_eyes: bool = True
+    requested_by_id: int = 99
+    plan: object = None
+
+
 def test_every_permission_has_a_declared_row():
     assert set(EXPECTED) == set(Perm)
 
@@ -36,7 +55,7 @@ def test_every_permission_has_a_declared_row():
 @pytest.mark.parametrize("perm", list(Perm))
 @pytest.mark.parametrize("role", list(Role))
 def test_matrix_cell(role, perm):
-    decision = can(FakeUser(role), perm, FakeUser(Role.OFFICER, id=99))
+    decision = can(FakeUser(role), perm, FakeTarget())
     assert bool(decision) is (role in EXPECTED[perm])
     if not decision:
         assert decision.reason  # every refusal says why
@@ -66,3 +85,29 @@ def test_require_raises_403_with_the_reason(ctx):
         require(FakeUser(Role.VIEWER), Perm.MANAGE_USERS)
     assert raised.value.code == 403
     assert raised.value.description == "نقش شما اجازهٔ این کار را نمی‌دهد."
+
+
+def test_viewers_see_published_plans_only(ctx):
+    with ctx.test_request_context("/"):
+        viewer = FakeUser(Role.VIEWER)
+        assert can(viewer, Perm.VIEW_PLANS, FakeTarget(is_published=True))
+        decision = can(viewer, Perm.VIEW_PLANS, FakeTarget(is_published=False))
+        assert not decision and decision.reason == "این برنامه هنوز منتشر نشده است."
+        assert can(FakeUser(Role.OFFICER), Perm.VIEW_PLANS, FakeTarget(is_published=False))
+
+
+def test_four_eyes_refuses_the_requester_with_a_reason(ctx):
+    with ctx.test_request_context("/"):
+        supervisor = FakeUser(Role.SUPERVISOR, id=5)
+        own = FakeTarget(requested_by_id=5)
+        decision = can(supervisor, Perm.DECIDE_TRANSITION, own)
+        assert not decision and "چهار چشم" in decision.reason
+        assert can(supervisor, Perm.DECIDE_TRANSITION, FakeTarget(requested_by_id=6))
+        assert can(supervisor, Perm.DECIDE_TRANSITION, FakeTarget(requested_by_id=5, requires_four_eyes=False))
+
+
+@pytest.mark.parametrize("perm", [Perm.EDIT_PLAN, Perm.REQUEST_TRANSITION, Perm.RECORD_RESOLUTION])
+def test_closed_plans_are_read_only(ctx, perm):
+    with ctx.test_request_context("/"):
+        decision = can(FakeUser(Role.SUPERVISOR), perm, FakeTarget(is_archived=True))
+        assert not decision and decision.reason == "این برنامه بسته شده است و فقط قابل مشاهده است."

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from planapp.approvals import services as approvals
 from planapp.config import ProductionConfig, check_production_config
-from tests.factories import PASSWORD, make_agency, make_user, signed_in
+from planapp.core.clock import now
+from planapp.extensions import db
+from planapp.notifications.models import Notification
+from tests.factories import PASSWORD, make_agency, make_plan, make_request, make_user, signed_in
 
 SESSION_COOKIE = "planapp_session"
 INLINE_URL_ATTRIBUTES = {"href", "src", "action", "formaction", "hx-get", "hx-post", "hx-put", "hx-patch", "hx-delete"}
@@ -94,8 +100,20 @@ def production_settings() -> dict:
     return settings
 
 
-def url_values(agency_id: int, user_id: int) -> dict[str, object]:
-    return {"agency_id": agency_id, "user_id": user_id, "filename": "css/app.css"}
+def url_values(agency_id: int, user_id: int, plan_ids: dict[str, int] | None = None) -> dict[str, object]:
+    return {"agency_id": agency_id, "user_id": user_id, "filename": "css/app.css", **(plan_ids or {})}
+
+
+def a_plan_before_the_council() -> dict[str, int]:
+    """A plan at approval with a carried council vote, a recorded resolution (with its PDF) and notifications."""
+    owner = make_user(role="supervisor")
+    plan = make_plan(owner, stage="approval")
+    request = make_request(plan, "approve_plan")
+    approvals.cast_vote(make_user(role="council_member"), request.id, "approve", "", now())
+    approvals.record_resolution(owner, request.id, "۷", date(2026, 11, 1), now(), ("r.pdf", b"%PDF-1.4 x"))
+    db.session.commit()
+    notification = db.session.scalar(sa.select(Notification.id))
+    return {"plan_id": plan.id, "request_id": request.id, "notification_id": notification}
 
 
 def every_get_url(app: Flask, values: dict[str, object]) -> dict[str, str]:
@@ -175,13 +193,34 @@ def htmx_config_of(html: str) -> dict:
     return found
 
 
+class AdminOrSupervisor:
+    """GETs as the admin; pages only supervisors may open (admins keep the system, they do not decide plans)
+    are fetched as a supervisor instead, so every page is seen as someone allowed to see it."""
+
+    def __init__(self, admin: FlaskClient, supervisor: FlaskClient):
+        self.admin, self.supervisor, self.application = admin, supervisor, admin.application
+
+    def get(self, url: str, **kwargs) -> TestResponse:
+        response = self.admin.get(url, **kwargs)
+        if response.status_code == 403:
+            response.close()
+            response = self.supervisor.get(url, **kwargs)
+        return response
+
+
+@pytest.fixture
+def site_client(client: FlaskClient, ctx: Flask) -> AdminOrSupervisor:
+    supervisor = signed_in(ctx.test_client(), make_user(role="supervisor"))
+    return AdminOrSupervisor(client, supervisor)
+
+
 @pytest.fixture
 def admin_site(client: FlaskClient, ctx: Flask):
     """A signed-in admin, one agency and one other user: every GET URL of the app can be filled in."""
     admin = make_user(role="admin")
     other = make_user(role="officer", agency=make_agency())
     signed_in(client, admin)
-    return every_get_url(ctx, url_values(other.agency_id, other.id))
+    return every_get_url(ctx, url_values(other.agency_id, other.id, a_plan_before_the_council()))
 
 
 def html_responses_of_the_app(client: FlaskClient, admin_site: dict[str, str], make_app) -> dict[str, TestResponse]:
@@ -261,11 +300,11 @@ def test_the_cookie_flag_parser_sees_a_missing_flag():
 # --- X4: headers on every GET ------------------------------------------------------------------------------
 
 
-def test_every_get_route_sends_the_security_headers(client, admin_site):
+def test_every_get_route_sends_the_security_headers(site_client, admin_site):
     """X4: nosniff, Referrer-Policy same-origin, frame-ancestors 'none'; no-store on authenticated pages."""
     problems = []
     for endpoint, url in admin_site.items():
-        response = fetch(client, url)
+        response = fetch(site_client, url)
         headers = response.headers
         if response.status_code >= 400:
             problems.append(f"{url}: status {response.status_code}")
@@ -292,9 +331,9 @@ def test_error_pages_for_a_signed_in_user_are_not_stored(client, admin_site):
 # --- X3: CSP on every HTML response, and no inline code for it to block -----------------------------------
 
 
-def test_every_html_response_has_a_strict_csp(client, admin_site, make_app):
+def test_every_html_response_has_a_strict_csp(site_client, admin_site, make_app):
     """X3: a CSP on every HTML page and fragment, with no 'unsafe-inline' nor 'unsafe-eval'."""
-    responses = html_responses_of_the_app(client, admin_site, make_app)
+    responses = html_responses_of_the_app(site_client, admin_site, make_app)
     assert len(responses) > len(admin_site)  # pages, fragments and error pages were all HTML
     problems = []
     for name, response in responses.items():
@@ -316,12 +355,12 @@ def test_every_html_response_has_a_strict_csp(client, admin_site, make_app):
     assert not problems, problems
 
 
-def test_no_rendered_page_holds_code_the_csp_would_block(client, admin_site, make_app):
+def test_no_rendered_page_holds_code_the_csp_would_block(site_client, admin_site, make_app):
     """X3: no inline <script> body, no style= attribute, no on*= handler, no javascript: URL in any page."""
-    responses = html_responses_of_the_app(client, admin_site, make_app)
+    responses = html_responses_of_the_app(site_client, admin_site, make_app)
     problems = {name: inline_code_in(response.text).problems for name, response in responses.items()}
     assert not {name: found for name, found in problems.items() if found}
-    assert inline_code_in(client.get("/").text).script_tags == 1  # the vendored htmx, loaded from a file
+    assert inline_code_in(site_client.get("/").text).script_tags == 1  # the vendored htmx, loaded from a file
 
 
 def test_the_inline_code_finder_sees_what_the_csp_would_block():

@@ -73,3 +73,18 @@ def format_number(value: float | int, locale: str, decimals: int | None = None) 
     if locale == "fa":
         return persian_digits(format_decimal(value, format=pattern, locale="fa", numbering_system="arabext"))
     return format_decimal(value, format=pattern, locale="en")
+
+
+def parse_jalali_date(text: str | None) -> date | None:
+    """'۱۴۰۵/۰۹/۱۵', '1405/9/15' or '1405-09-15' → the Gregorian date; None if it is not a real Jalali date."""
+    import re
+
+    if not text:
+        return None
+    match = re.fullmatch(r"\s*(\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*", ascii_digits(text))
+    if not match:
+        return None
+    try:
+        return jdatetime.date(*(int(part) for part in match.groups())).togregorian()
+    except ValueError:
+        return None

@@ -21,6 +21,7 @@ class Role(enum.StrEnum):
     OFFICER = "officer"
     PARTICIPANT = "participant"
     VIEWER = "viewer"
+    COUNCIL_MEMBER = "council_member"
 
     @property
     def label(self) -> str:
@@ -33,6 +34,7 @@ ROLE_LABELS = {
     Role.OFFICER: _l("Agency officer"),
     Role.PARTICIPANT: _l("Participant"),
     Role.VIEWER: _l("Viewer"),
+    Role.COUNCIL_MEMBER: _l("Planning council member"),
 }
 
 
@@ -42,17 +44,30 @@ class Perm(enum.StrEnum):
     MANAGE_USERS = "manage_users"
     DEACTIVATE_USER = "deactivate_user"
     VIEW_AUDIT = "view_audit"
+    VIEW_PLANS = "view_plans"  # lists and plan pages; viewers see published plans only
+    CREATE_PLAN = "create_plan"
+    EDIT_PLAN = "edit_plan"
+    REQUEST_TRANSITION = "request_transition"
+    DECIDE_TRANSITION = "decide_transition"
+    VOTE_IN_COUNCIL = "vote_in_council"
+    RECORD_RESOLUTION = "record_resolution"
 
 
-_ALL = frozenset(Perm)
+_PLAN_WORK = frozenset(
+    {Perm.CREATE_PLAN, Perm.EDIT_PLAN, Perm.REQUEST_TRANSITION, Perm.DECIDE_TRANSITION, Perm.RECORD_RESOLUTION}
+)
 
 # The declared matrix. Tests walk every cell of it; a new permission must be placed here.
+# Admins keep the system but take no part in plan decisions (separation of duties).
 POLICY: dict[Role, frozenset[Perm]] = {
-    Role.ADMIN: _ALL,
-    Role.SUPERVISOR: frozenset({Perm.USE_APP}),
-    Role.OFFICER: frozenset({Perm.USE_APP}),
-    Role.PARTICIPANT: frozenset({Perm.USE_APP}),
-    Role.VIEWER: frozenset({Perm.USE_APP}),
+    Role.ADMIN: frozenset(
+        {Perm.USE_APP, Perm.MANAGE_AGENCIES, Perm.MANAGE_USERS, Perm.DEACTIVATE_USER, Perm.VIEW_AUDIT, Perm.VIEW_PLANS}
+    ),
+    Role.SUPERVISOR: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}) | _PLAN_WORK,
+    Role.OFFICER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}),
+    Role.PARTICIPANT: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}),
+    Role.VIEWER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}),
+    Role.COUNCIL_MEMBER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS, Perm.VOTE_IN_COUNCIL}),
 }
 
 
@@ -74,9 +89,35 @@ def _not_yourself(user: Any, target: Any) -> Decision:
     return ALLOW
 
 
-# Object-level rules, applied after the role grants the permission.
+def _published_for_viewers(user: Any, plan: Any) -> Decision:
+    # Viewers (council members of the public, the press) read approved plans only.
+    if plan is not None and user.role == Role.VIEWER and not plan.is_published:
+        return Decision(False, str(_l("This plan is not published yet.")))
+    return ALLOW
+
+
+def _plan_is_open(user: Any, plan: Any) -> Decision:
+    if plan is not None and plan.is_archived:
+        return Decision(False, str(_l("This plan is closed and can only be read.")))
+    return ALLOW
+
+
+def _four_eyes(user: Any, request: Any) -> Decision:
+    if request is not None and request.requires_four_eyes and request.requested_by_id == user.id:
+        return Decision(False, str(_l("You asked for this move; another supervisor must decide it (four-eyes rule).")))
+    return _plan_is_open(user, getattr(request, "plan", None))
+
+
+# Object-level rules, applied after the role grants the permission. They read plain attributes of the object
+# (is_published, is_archived, requires_four_eyes…), so this module needs no domain import.
 OBJECT_RULES: dict[Perm, Callable[[Any, Any], Decision]] = {
     Perm.DEACTIVATE_USER: _not_yourself,
+    Perm.VIEW_PLANS: _published_for_viewers,
+    Perm.EDIT_PLAN: _plan_is_open,
+    Perm.REQUEST_TRANSITION: _plan_is_open,
+    Perm.DECIDE_TRANSITION: _four_eyes,
+    Perm.VOTE_IN_COUNCIL: _plan_is_open,
+    Perm.RECORD_RESOLUTION: _plan_is_open,
 }
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from planapp.accounts.queries import count_users_by_role
 from planapp.agencies.queries import list_agencies
+from planapp.approvals.queries import count_pending_for_review
 from planapp.core.permissions import Perm, can
 from planapp.web.access import requires
 
@@ -19,4 +20,5 @@ def index():
     stats = None
     if can(current_user, Perm.MANAGE_USERS):
         stats = {"users": count_users_by_role(), "agencies": list_agencies(per_page=1).total}
-    return render_template("dashboard/index.html", stats=stats)
+    waiting = count_pending_for_review(current_user.id) if can(current_user, Perm.DECIDE_TRANSITION) else None
+    return render_template("dashboard/index.html", stats=stats, waiting=waiting)

@@ -44,6 +44,14 @@ def digits(value: Any) -> str:
     return i18n.localized_digits(value)
 
 
+def unread_notifications() -> int:
+    from flask_login import current_user
+
+    from planapp.notifications.queries import count_unread
+
+    return count_unread(current_user.id) if current_user.is_authenticated else 0
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(jdate, "jdate")
     app.add_template_filter(jdatetime_filter, "jdatetime")
@@ -53,3 +61,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(Perm, "Perm")
     app.add_template_global(locale_code, "locale_code")
     app.add_template_global(text_direction, "text_direction")
+    app.add_template_global(unread_notifications, "unread_notifications")

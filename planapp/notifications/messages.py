@@ -1,0 +1,28 @@
+"""The text of each kind of notification, translated when it is shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from planapp.plans.workflow import Stage
+
+TEMPLATES = {
+    "transition.requested": _l("%(actor)s asks to move «%(plan)s» to %(stage)s."),
+    "transition.approved": _l("«%(plan)s» moved to %(stage)s (approved by %(actor)s)."),
+    "transition.rejected": _l("Your request to move «%(plan)s» to %(stage)s was rejected by %(actor)s: %(reason)s"),
+    "council.vote_opened": _l("The council is asked to vote on «%(plan)s»."),
+}
+
+
+def render(kind: str, params: dict[str, Any]) -> str:
+    template = TEMPLATES.get(kind)
+    if template is None:
+        return kind
+    values = dict(params)
+    if "actor" in values and not values["actor"]:
+        values["actor"] = _l("system")  # the system asked by itself
+    if "stage" in values:
+        values["stage"] = Stage(values["stage"]).label
+    return str(template % values)
