@@ -36,6 +36,13 @@ def _plan_link(plan: Plan) -> str:
 
 
 def _lock_request(request_id: int) -> TransitionRequest | None:
+    """The request, locked after its plan: every writer takes the plan's row first, then the request's, then the
+    audit chain's lock, so two decisions (or a decision and a new request) can never wait on each other in a
+    circle on PostgreSQL. On SQLite the IMMEDIATE transaction already serializes them."""
+    plan_id = db.session.scalar(sa.select(TransitionRequest.plan_id).where(TransitionRequest.id == request_id))
+    if plan_id is None:
+        return None
+    lock_plan(plan_id)
     return db.session.scalar(
         sa.select(TransitionRequest).where(TransitionRequest.id == request_id)
         .with_for_update(of=TransitionRequest).execution_options(populate_existing=True)
