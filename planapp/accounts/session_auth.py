@@ -13,7 +13,7 @@ from planapp.extensions import db, login_manager
 
 def load_user(login_id: str) -> User | None:
     user_id, _, token = login_id.partition(":")
-    if not user_id.isdigit() or not token:
+    if not (user_id.isascii() and user_id.isdecimal()) or not token:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.is_active or not hmac.compare_digest(user.session_token, token):

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planapp.core.clock import now
 from planapp.core.db import JSONType
@@ -29,6 +29,7 @@ class AuditEvent(db.Model):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     ip: Mapped[str | None] = mapped_column(sa.String(45))
+    actor = relationship("User", lazy="joined", viewonly=True)  # for showing the actor's current name
     # The hash chain (planapp/audit/chain.py): hex sha256 of the previous row and of this one. prev_hash is
     # unique, so two writers that read the same last row cannot both insert: the chain cannot fork.
     prev_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)

@@ -52,11 +52,18 @@ def unread_notifications() -> int:
     return count_unread(current_user.id) if current_user.is_authenticated else 0
 
 
+def version(value: Any) -> str:
+    """A document version such as 1.2: Persian digits and the Persian decimal mark in Persian."""
+    text = digits(value)
+    return text.replace(".", "٫") if locale_code() == "fa" else text
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(jdate, "jdate")
     app.add_template_filter(jdatetime_filter, "jdatetime")
     app.add_template_filter(num, "num")
     app.add_template_filter(digits, "digits")
+    app.add_template_filter(version, "version")
     app.add_template_global(can, "can")
     app.add_template_global(Perm, "Perm")
     app.add_template_global(locale_code, "locale_code")

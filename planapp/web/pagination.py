@@ -7,7 +7,7 @@ from flask import current_app, request
 
 def page_arg() -> int:
     page = request.args.get("page", "1")
-    return max(1, min(int(page), 100_000)) if page.isdigit() else 1
+    return max(1, min(int(page), 100_000)) if page.isdecimal() and page.isascii() else 1
 
 
 def per_page() -> int:
