@@ -38,6 +38,8 @@ system-deps:
 	  else echo "warning: chromium/poppler-utils missing and cannot be installed here; browser tests will be skipped"; fi; \
 	fi
 
+# Two workers: the machine has two cores; each worker has its own SQLite file and PostgreSQL schema.
+PYTEST_ARGS ?= -n 2
 test: $(STAMP) $(MO) system-deps
 	@if command -v chromium >/dev/null; then export PLANAPP_REQUIRE_BROWSER=1; fi; \
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import contextvars
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import flask_migrate
 import pytest
@@ -97,8 +100,17 @@ def _hand_over_database() -> None:
         db.session.expire_all()
 
 
+UPLOADS = Path(tempfile.mkdtemp(prefix="planapp-test-uploads-"))  # never the developer's instance/uploads
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_test_uploads() -> Iterator[None]:
+    yield
+    shutil.rmtree(UPLOADS, ignore_errors=True)
+
+
 def build_app(database_url: str, **overrides) -> Flask:
-    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_FOLDER": str(UPLOADS), **overrides})
     app.test_client_class = IsolatedClient
     return app
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
@@ -113,8 +114,9 @@ def test_per_ip_limit_is_shared_through_redis(make_app, ctx):
         redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("Redis not reachable on 127.0.0.1:6379")
+    # A key prefix of its own: parallel test workers share this Redis server.
     settings = {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "2 per minute",
-                "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"}
+                "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379", "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
     first, second = make_app(**settings), make_app(**settings)
     first.extensions["planapp.ratelimit"].storage.reset()
     try:

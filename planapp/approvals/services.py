@@ -49,7 +49,7 @@ def _lock_request(request_id: int) -> TransitionRequest | None:
     )
 
 
-def _already_decided(request: TransitionRequest) -> Conflict:
+def already_decided(request: TransitionRequest) -> Conflict:
     who = request.decided_by.name if request.decided_by else ""
     return Conflict(_l("This request was already decided (%(status)s%(by)s). Nothing was changed.",
                        status=request.status.label, by=f" — {who}" if who else ""))
@@ -123,7 +123,7 @@ def decide_request(actor: User, request_id: int, approve: bool, comment: str, no
     if request is None:
         raise ValidationFailed(_l("This request does not exist."))
     if not request.is_pending:
-        raise _already_decided(request)
+        raise already_decided(request)
     require(actor, request.transition.decide_permission, request)  # four eyes, plan still open
     plan = lock_plan(request.plan_id)
     if plan.stage != request.from_stage or (expected_version is not None and expected_version != plan.version):
@@ -132,17 +132,19 @@ def decide_request(actor: User, request_id: int, approve: bool, comment: str, no
     if len(comment) > 5000:
         raise ValidationFailed(_l("The comment is too long."), field="comment")
     params = {"plan": plan.title, "stage": request.to_stage.value, "actor": actor.name}
-    request.decided_by_id, request.decided_at, request.decision_comment = actor.id, now, comment
     if approve:
         reasons = blocking_reasons(request, plan)
         if reasons:
             raise ValidationFailed("؛ ".join(reasons))
+    elif not comment:
+        raise ValidationFailed(_l("Say why the move is rejected and what must be fixed."), field="comment")
+    # Checked; from here on the decision is taken.
+    request.decided_by_id, request.decided_at, request.decision_comment = actor.id, now, comment
+    if approve:
         request.status = RequestStatus.APPROVED
         enter_stage(plan, request.transition, actor, request.id, now)
         notify([request.requested_by_id, plan.owner_id], "transition.approved", params, _plan_link(plan), now)
     else:
-        if not comment:
-            raise ValidationFailed(_l("Say why the move is rejected and what must be fixed."), field="comment")
         request.status = RequestStatus.REJECTED
         record(actor, "plan.request_rejected", plan, summary=f"{plan.title}: {request.event}",
                after={"request": request.id, "reason": comment})
@@ -156,7 +158,7 @@ def cancel_request(actor: User, request_id: int, now: datetime) -> TransitionReq
     """The requester withdraws a request nobody has decided yet."""
     request = _lock_request(request_id)
     if request is None or not request.is_pending:
-        raise _already_decided(request) if request else ValidationFailed(_l("This request does not exist."))
+        raise already_decided(request) if request else ValidationFailed(_l("This request does not exist."))
     if request.requested_by_id != actor.id:
         raise ValidationFailed(_l("Only the person who asked can withdraw the request."))
     request.status, request.decided_by_id, request.decided_at = RequestStatus.CANCELLED, actor.id, now
@@ -171,7 +173,7 @@ def _council_request(request_id: int) -> TransitionRequest:
     if request is None or not request.transition.council:
         raise ValidationFailed(_l("This request is not put to the council."))
     if not request.is_pending:
-        raise _already_decided(request)
+        raise already_decided(request)
     return request
 
 

@@ -76,6 +76,8 @@ def confirm(plan_id: int, request_id: int):
     plan = load_plan(plan_id)
     transition_request = _load_request(plan, request_id)
     require(current_user, transition_request.transition.decide_permission, transition_request)
+    if not transition_request.is_pending:  # decided meanwhile by someone else: show the panel as it now is
+        return _panel(plan.id, str(services.already_decided(transition_request).message), 409)
     decision = "reject" if request.args.get("decision") == "reject" else "approve"
     notified = [u.name for u in (transition_request.requested_by, plan.owner) if u is not None]
     return render_fragment(

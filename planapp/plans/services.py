@@ -19,7 +19,7 @@ from planapp.audit.services import changed_only, record, snapshot
 from planapp.core import checks
 from planapp.core.errors import Conflict, ValidationFailed
 from planapp.core.i18n import lazy_digits
-from planapp.core.permissions import Role
+from planapp.core.permissions import Perm, Role, require
 from planapp.core.text import search_key
 from planapp.extensions import db
 from planapp.plans.effects import apply_effects, entry_work
@@ -74,6 +74,7 @@ def _apply(plan: Plan, data: dict[str, Any]) -> None:
 
 
 def create_plan(actor: User, data: dict[str, Any], now: datetime, source: Plan | None = None) -> Plan:
+    require(actor, Perm.CREATE_PLAN)
     plan = Plan(stage=FIRST_STAGE, stage_entered_at=now, created_by_id=actor.id,
                 source_plan_id=source.id if source else None)
     _apply(plan, data)
@@ -89,6 +90,7 @@ def create_plan(actor: User, data: dict[str, Any], now: datetime, source: Plan |
 def update_plan(actor: User, plan: Plan, data: dict[str, Any], expected_version: int) -> Plan:
     if plan.is_archived:
         raise Conflict(_l("This plan is closed and can only be read."))
+    require(actor, Perm.EDIT_PLAN, plan)
     if expected_version != plan.version:
         raise stale_plan()
     before = snapshot(plan, AUDITED)

@@ -22,9 +22,10 @@ log = logging.getLogger(__name__)
 
 
 class RateLimiter:
-    def __init__(self, storage_uri: str, enabled: bool = True):
+    def __init__(self, storage_uri: str, enabled: bool = True, key_prefix: str = "planapp"):
         self.enabled = enabled
-        self.storage = storage_from_string(storage_uri)
+        options = {} if storage_uri.startswith("memory://") else {"key_prefix": key_prefix}
+        self.storage = storage_from_string(storage_uri, **options)
         self.strategy = MovingWindowRateLimiter(self.storage)
 
     def hit(self, rule: str, *identifiers: str) -> bool:
@@ -57,5 +58,7 @@ def limit_per_ip(config_key: str, scope: str) -> Callable[[Callable[..., Any]], 
 
 def init_app(app: Flask) -> None:
     app.extensions["planapp.ratelimit"] = RateLimiter(
-        app.config["RATELIMIT_STORAGE_URI"], enabled=app.config.get("RATELIMIT_ENABLED", True)
+        app.config["RATELIMIT_STORAGE_URI"],
+        enabled=app.config.get("RATELIMIT_ENABLED", True),
+        key_prefix=app.config.get("RATELIMIT_KEY_PREFIX", "planapp"),
     )
