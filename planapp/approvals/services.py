@@ -22,6 +22,7 @@ from planapp.audit.services import record
 from planapp.core import checks, storage
 from planapp.core.errors import Conflict, ValidationFailed
 from planapp.core.permissions import Perm, Role, require
+from planapp.core.uploads import CheckedUpload, UploadRefused, check_upload
 from planapp.extensions import db
 from planapp.notifications.services import notify
 from planapp.plans.models import Plan
@@ -199,6 +200,16 @@ def cast_vote(actor: User, request_id: int, choice: str, comment: str, now: date
     return vote
 
 
+def _checked_resolution_pdf(name: str, data: bytes) -> CheckedUpload:
+    """The shared upload checks, narrowed to PDF and worded for the resolution form."""
+    try:
+        return check_upload(name, data, MAX_RESOLUTION_BYTES, kinds={"pdf"})
+    except UploadRefused as error:
+        if error.reason == "too_large":
+            raise ValidationFailed(_l("The file is larger than 10 MB."), field="document") from error
+        raise ValidationFailed(_l("The resolution must be a PDF file."), field="document") from error
+
+
 def record_resolution(actor: User, request_id: int, number: str, resolved_on: date | None, now: datetime,
                       file: tuple[str, bytes] | None = None) -> CouncilResolution:
     request = _council_request(request_id)
@@ -214,12 +225,9 @@ def record_resolution(actor: User, request_id: int, number: str, resolved_on: da
                                    recorded_by_id=actor.id, recorded_at=now)
     if file is not None:
         name, data = file
-        if not data.startswith(b"%PDF-"):
-            raise ValidationFailed(_l("The resolution must be a PDF file."), field="document")
-        if len(data) > MAX_RESOLUTION_BYTES:
-            raise ValidationFailed(_l("The file is larger than 10 MB."), field="document")
-        resolution.file_name = storage.safe_download_name(name, "resolution.pdf")
-        resolution.stored_name, resolution.file_size = storage.save(data), len(data)
+        checked = _checked_resolution_pdf(name, data)
+        resolution.file_name = checked.name
+        resolution.stored_name, resolution.file_size = storage.save(data), checked.size
     db.session.add(resolution)
     record(actor, "plan.council_resolution", request.plan, summary=f"{request.plan.title}: {number}",
            after={"number": number, "resolved_on": resolved_on.isoformat(), "request": request.id,

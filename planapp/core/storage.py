@@ -9,6 +9,10 @@ from pathlib import Path
 
 from flask import current_app
 
+from planapp.core.uploads import safe_download_name
+
+__all__ = ["path_of", "safe_download_name", "save", "upload_root"]  # safe_download_name lives in uploads
+
 _NAME = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -31,10 +35,3 @@ def path_of(name: str) -> Path:
     if not _NAME.match(name or ""):
         raise ValueError("not a stored file name")
     return upload_root() / name[:2] / name
-
-
-def safe_download_name(original: str, fallback: str) -> str:
-    """The original name without folders or control characters (Werkzeug quotes it in the header)."""
-    name = Path(original.replace("\\", "/")).name
-    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
-    return name.strip(". ") or fallback
