@@ -85,7 +85,9 @@ def register_security(app: Flask) -> None:
 def register_workflow_plugins() -> None:
     """Exit checks and entry work that domains plug into the plan workflow (they register on import)."""
     import planapp.approvals.checks  # noqa: F401
+    import planapp.calendar.models  # noqa: F401  (working days read the holiday table)
     import planapp.plans.checks  # noqa: F401
+    import planapp.tasks.hooks  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -97,10 +99,12 @@ def register_blueprints(app: Flask) -> None:
     from planapp.dashboard.views import bp as dashboard_bp
     from planapp.notifications.views import bp as notifications_bp
     from planapp.plans.views import bp as plans_bp
+    from planapp.tasks.detail_views import bp as task_bp
+    from planapp.tasks.views import bp as tasks_bp
     from planapp.web.health import bp as health_bp
 
     for blueprint in (accounts_bp, users_bp, agencies_bp, audit_bp, dashboard_bp, health_bp, plans_bp,
-                      approvals_bp, notifications_bp):
+                      approvals_bp, notifications_bp, tasks_bp, task_bp):
         app.register_blueprint(blueprint)
 
 
@@ -118,10 +122,12 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from planapp import cli
+    from planapp.calendar.cli import holidays_cli
     from planapp.plans.cli import workflow_group
 
     cli.init_app(app)
     app.cli.add_command(workflow_group)
+    app.cli.add_command(holidays_cli)
 
 
 def configure_logging(app: Flask) -> None:

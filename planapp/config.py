@@ -57,6 +57,9 @@ class Config:
 
     PER_PAGE = 20
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # None: instance/uploads
+    TASK_FILE_MAX_BYTES = env_int("TASK_FILE_MAX_BYTES", 10 * 1024 * 1024)
+    # Python weekday numbers of the weekly days off: Friday (4); add Thursday (3) where offices close then.
+    WEEKEND_DAYS = tuple(int(day) for day in os.environ.get("WEEKEND_DAYS", "4").split(",") if day.strip())
     # Share of the planning council's members who must take part in a vote (quorum); majority of those present.
     COUNCIL_QUORUM = float(os.environ.get("COUNCIL_QUORUM", 2 / 3))
 

@@ -109,6 +109,11 @@ def seed_demo() -> list[tuple[str, Role]]:
             accounts.create_user(None, data, DEMO_PASSWORD)
         logins.append((email, demo.role))
     db.session.flush()
+    from planapp.calendar.seed import seed_holidays
+    from planapp.tasks.seed import seed_templates
+
+    seed_holidays(1405)
+    seed_templates()
     _seed_plans()
     db.session.commit()
     return logins
@@ -135,6 +140,7 @@ def _seed_plans() -> None:
                                          "description": "نمونهٔ آزمایشی برای آشنایی با سامانه."}, now())
         stage = FIRST_STAGE
         while stage != Stage(final):
+            _finish_stage_tasks(plan.id, stage)
             move = next(t for t in transitions_from(stage) if t.kind == "advance")
             request = approvals.request_transition(asker, plan.id, move.event, "", now())
             if move.council:
@@ -143,3 +149,13 @@ def _seed_plans() -> None:
                 approvals.record_resolution(approver, request.id, "۱۲۳/ش", date(2024, 6, 1), now())
             approvals.decide_request(approver, request.id, True, "", now())
             stage = move.target
+
+
+def _finish_stage_tasks(plan_id: int, stage) -> None:
+    """Demo history: the tasks of a stage the demo plan has already left count as done."""
+    from planapp.tasks.lifecycle import TaskStatus
+    from planapp.tasks.models import Task
+
+    for task in db.session.scalars(sa.select(Task).where(Task.plan_id == plan_id, Task.stage == stage)):
+        task.status = TaskStatus.ACCEPTED
+    db.session.flush()

@@ -9,9 +9,11 @@ token the page gave it in `<body hx-headers=…>`, as htmx sends it: accepted, a
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -20,6 +22,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from planapp.accounts import services as accounts
+from planapp.accounts.models import User
 from planapp.agencies import services as agencies
 from planapp.approvals import services as approvals
 from planapp.core.clock import now
@@ -28,6 +31,7 @@ from planapp.notifications.models import Notification
 from planapp.plans import services as plan_services
 from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
+from planapp.tasks import services as task_services
 from tests.factories import PASSWORD, make_agency, make_user
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -104,6 +108,7 @@ class World:
     plans: dict[str, int]  # plan ids by the situation a case needs
     requests: dict[str, int]
     notification_id: int
+    tasks: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,12 @@ def _plan_form(world: World, **extra) -> dict:
 
 def _plan(name: str) -> Callable[[World], dict]:
     return lambda w: {"plan_id": w.plans[name]}
+
+
+def _task(**extra: str) -> Callable[[World], dict]:
+    """URL values for a task route; `extra` maps URL arguments to keys of World.tasks (or literal `change`)."""
+    return lambda w: {"task_id": w.tasks["task_id"],
+                      **{arg: (key if arg == "change" else w.tasks[key]) for arg, key in extra.items()}}
 
 
 def _request(name: str) -> Callable[[World], dict]:
@@ -177,6 +188,18 @@ CASES: dict[str, Case] = {
                                  as_who="supervisor"),
     "notifications.read": Case(lambda w: {"notification_id": w.notification_id}, lambda w: {}, as_who="supervisor"),
     "notifications.read_all": Case(no_url_values, lambda w: {}, as_who="supervisor"),
+    "tasks.new": Case(_plan("open"), lambda w: {"title": "وظیفهٔ تازه", "kind": "other",
+                                               "agency_id": str(w.tasks["agency_id"]), "due_on": "1478/10/13"},
+                      as_who="supervisor"),
+    "tasks.extend": Case(no_url_values, lambda w: {"task_id": str(w.tasks["task_id"]), "due_on": "1478/10/13",
+                                                   "reason": "تمدید"}, as_who="supervisor"),
+    "task.act": Case(_task(), lambda w: {"action": "take"}, as_who="officer"),
+    "task.reassign": Case(_task(), lambda w: {"user_id": str(w.tasks["colleague_id"]), "reason": "مرخصی"},
+                          as_who="officer"),
+    "task.add_comment": Case(_task(), lambda w: {"body": "توضیح"}, as_who="officer"),
+    "task.change_comment": Case(_task(comment_id="comment_id", change="delete"), lambda w: {}, as_who="officer"),
+    "task.attach": Case(_task(), lambda w: {"file": (io.BytesIO(b"%PDF-1.4 csrf"), "a.pdf")}, as_who="officer"),
+    "task.change_file": Case(_task(attachment_id="attachment_id", change="delete"), lambda w: {}, as_who="officer"),
 }
 
 
@@ -191,8 +214,24 @@ def build_world() -> World:
     db.session.commit()
     plans, requests, emails, notification_id = build_plan_world()
     emails["admin"] = admin.email
+    tasks = build_task_world(plans["open"], emails)
     return World(admin.email, agency.id, inactive_agency.id, user.id, inactive_user.id, emails, plans, requests,
-                 notification_id)
+                 notification_id, tasks)
+
+
+def build_task_world(plan_id: int, emails: dict[str, str]) -> dict[str, int]:
+    """A task of an officer's agency, with a comment and a file, and a colleague to hand it to."""
+    agency = make_agency()
+    officer, colleague = make_user(role="officer", agency=agency), make_user(role="officer", agency=agency)
+    supervisor = db.session.scalar(sa.select(User).where(User.email == emails["supervisor"]))
+    task = task_services.create_task(supervisor, db.session.get(Plan, plan_id),
+                                     {"title": "وظیفه", "agency_id": agency.id, "due_on": date(2099, 1, 3)}, now())
+    comment = task_services.add_comment(officer, task.id, "توضیح", now())
+    attachment = task_services.add_attachment(officer, task.id, "a.pdf", b"%PDF-1.4 x", now(), 1_000_000)
+    db.session.commit()
+    emails["officer"] = officer.email
+    return {"task_id": task.id, "comment_id": comment.id, "attachment_id": attachment.id,
+            "colleague_id": colleague.id, "agency_id": agency.id}
 
 
 def build_plan_world() -> tuple[dict[str, int], dict[str, int], dict[str, str], int]:
@@ -261,20 +300,21 @@ def test_post_without_a_valid_token_is_refused_and_changes_nothing(csrf_app, end
     token = token_from_page(client, "/" if case.signed_in else "/login")
     forged = token_from_page(csrf_app.test_client(), "/login")  # valid, but for another session
     url = csrf_app.url_map.bind("localhost").build(endpoint, case.url_values(world), method="POST")
-    form = case.form(world)
+    def form() -> dict:  # fresh each time: a file in the form is consumed by the request that sends it
+        return case.form(world)
 
     before = database_checksum()
     refusals = {
-        "no token": client.post(url, data=form),
-        "empty token": client.post(url, data=form, headers={"X-CSRFToken": ""}),
-        "forged token": client.post(url, data=form, headers={"X-CSRFToken": forged}),
-        "forged form field": client.post(url, data={**form, "csrf_token": forged}),
-        "htmx without token": client.post(url, data=form, headers={"HX-Request": "true"}),
+        "no token": client.post(url, data=form()),
+        "empty token": client.post(url, data=form(), headers={"X-CSRFToken": ""}),
+        "forged token": client.post(url, data=form(), headers={"X-CSRFToken": forged}),
+        "forged form field": client.post(url, data={**form(), "csrf_token": forged}),
+        "htmx without token": client.post(url, data=form(), headers={"HX-Request": "true"}),
     }
     assert {how: response.status_code for how, response in refusals.items()} == dict.fromkeys(refusals, 400)
     assert database_checksum() == before, "a refused request changed the database"
 
-    accepted = client.post(url, data=form, headers={"X-CSRFToken": token, "HX-Request": "true"})
+    accepted = client.post(url, data=form(), headers={"X-CSRFToken": token, "HX-Request": "true"})
     assert accepted.status_code != 400, accepted.text
     assert accepted.status_code < 400
     assert database_checksum() != before, "with its token the request should have made its change"

@@ -17,12 +17,19 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from planapp.accounts import services as accounts
-from planapp.accounts.models import User
+from planapp.accounts.models import Delegation, User
 from planapp.agencies import services as agencies
+from planapp.agencies.models import Agency
 from planapp.approvals import services as approvals
+from planapp.calendar.seed import seed_holidays
 from planapp.core.clock import now
 from planapp.extensions import db
 from planapp.notifications.models import Notification
+from planapp.plans.models import Plan
+from planapp.plans.workflow import Stage
+from planapp.tasks import services as task_services
+from planapp.tasks.lifecycle import TaskKind
+from planapp.tasks.models import TaskTemplate
 from tests.factories import login, make_agency, make_plan, make_request, make_user, signed_in
 
 MISSING_ID = 987654
@@ -34,6 +41,7 @@ LIST_QUERIES = [
     "?q=دستگاه",
     "?q=%25_",
     "?page=2",
+    "?mine=1&status=all",  # a supervisor's own inbox (without it they are sent to the review list)
     "?page=9999",
     "?role=admin",
     "?realm=auth",
@@ -80,7 +88,27 @@ def values_for_every_argument(agency_ids: list[int], user_ids: list[int],
         "plan_id": [*plans["plan_id"], MISSING_ID],
         "request_id": [*plans["request_id"], MISSING_ID],
         "notification_id": [*plans["notification_id"], MISSING_ID],
+        "task_id": [*plans.get("task_id", []), MISSING_ID],
+        "attachment_id": [*plans.get("attachment_id", []), MISSING_ID],
+        "fmt": plans.get("fmt", ["csv"]),
     }
+
+
+def tasks_with_everything(plan_id: int, agency_id: int, officer: User, supervisor: User) -> dict[str, list]:
+    """A template with an agency, tasks (one with a comment, a file and a delegation), holidays."""
+    seed_holidays(1405)
+    template = TaskTemplate(stage=Stage.SITUATION_ASSESSMENT, kind=TaskKind.OTHER, title="الگو", mandatory=True,
+                            due_in_days=5, agencies=[db.session.get(Agency, agency_id)])
+    db.session.add(template)
+    plan = db.session.get(Plan, plan_id)
+    task = task_services.create_task(supervisor, plan, {"title": "وظیفه", "agency_id": agency_id,
+                                                        "due_on": date(2099, 1, 3)}, now())
+    task_services.add_comment(officer, task.id, "توضیح", now())
+    attachment = task_services.add_attachment(officer, task.id, "a.pdf", b"%PDF-1.4 x", now(), 1_000_000)
+    db.session.add(Delegation(user_id=officer.id, substitute_id=supervisor.id, starts_on=date(2026, 1, 1),
+                              ends_on=date(2099, 1, 1), created_at=now()))
+    db.session.commit()
+    return {"task_id": [task.id], "attachment_id": [attachment.id], "fmt": ["csv", "xlsx"]}
 
 
 def plans_with_requests() -> dict[str, list[int]]:
@@ -149,6 +177,9 @@ def test_crawling_every_get_route_as_admin_changes_nothing(client, ctx):
     signed_in(client, admin)
     login(ctx.test_client(), "nobody@example.ir", "wrong-password-123")  # a throttle row, too
     plans = plans_with_requests()
+    officer = db.session.get(User, user_ids[1])
+    plans |= tasks_with_everything(plans["plan_id"][0], officer.agency_id, officer,
+                                   db.session.get(User, plans["supervisor"][0]))
     urls = list(every_get_url(ctx, values_for_every_argument(agency_ids, [*user_ids, admin.id], plans)))
     assert all(count > 0 for count in row_counts().values()), row_counts()
 

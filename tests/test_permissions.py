@@ -25,6 +25,11 @@ EXPECTED: dict[Perm, set[Role]] = {
     Perm.DECIDE_TRANSITION: {S},  # admins keep the system, they do not decide plans
     Perm.VOTE_IN_COUNCIL: {C},
     Perm.RECORD_RESOLUTION: {S},
+    Perm.VIEW_TASKS: {S, OF, P},
+    Perm.WORK_ON_TASK: {OF, P},
+    Perm.REVIEW_TASK: {S},
+    Perm.MANAGE_TASK_TEMPLATES: {A},
+    Perm.MANAGE_HOLIDAYS: {A},
 }
 
 
@@ -46,6 +51,10 @@ class FakeTarget:
     requires_four_eyes: bool = True
     requested_by_id: int = 99
     plan: object = None
+    agency_id: int = 1
+
+    def is_for(self, user) -> bool:  # a task addressed to the asking user
+        return True
 
 
 def test_every_permission_has_a_declared_row():

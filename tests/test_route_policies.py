@@ -8,6 +8,7 @@ even to an administrator.
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -21,6 +22,7 @@ from planapp.core.permissions import POLICY, Perm, Role, can
 from planapp.extensions import db
 from planapp.plans import services as plan_services
 from planapp.plans.workflow import Stage
+from planapp.tasks import services as task_services
 from planapp.web.access import PUBLIC, policy_of, requires
 from tests.factories import make_agency, make_user, signed_in
 
@@ -62,7 +64,26 @@ ROUTE_MATRIX: dict[str, object] = {
     "notifications.list": Perm.USE_APP,
     "notifications.read": Perm.USE_APP,
     "notifications.read_all": Perm.USE_APP,
+    "plans.stage_tasks": Perm.VIEW_PLANS,
+    "tasks.inbox": Perm.VIEW_TASKS,
+    "tasks.review": Perm.REVIEW_TASK,
+    "tasks.export": Perm.VIEW_TASKS,
+    "tasks.extend": Perm.REVIEW_TASK,
+    "tasks.new": Perm.REVIEW_TASK,
+    "task.detail": Perm.VIEW_TASKS,
+    "task.act": Perm.VIEW_TASKS,
+    "task.reassign": Perm.WORK_ON_TASK,
+    "task.comments": Perm.VIEW_TASKS,
+    "task.add_comment": Perm.VIEW_TASKS,
+    "task.change_comment": Perm.VIEW_TASKS,
+    "task.attach": Perm.VIEW_TASKS,
+    "task.download": Perm.VIEW_TASKS,
+    "task.change_file": Perm.VIEW_TASKS,
 }
+# Routes about one task: a user allowed tasks in general but not this one gets 404 (its existence stays hidden).
+TASK_ROUTES = {"task.detail", "task.comments", "task.download"}
+# Supervisors asking for the inbox are sent to their review queue.
+SUPERVISORS_SENT_ON = {"tasks.inbox"}
 # Allowed, but the sample object has nothing to serve: the sample request has no signed resolution file.
 ANSWERS_404_WHEN_ALLOWED = {"approvals.resolution_document"}
 # Public pages every visitor gets with 200 — except the sign-in page, which sends a signed-in user on.
@@ -95,8 +116,12 @@ def get_urls(app: Flask, values: dict[str, object]) -> dict[str, str]:
     return urls
 
 
-def expected_status(policy: object, endpoint: str, user) -> int:
+def expected_status(policy: object, endpoint: str, user, task=None) -> int:
     """What the declared matrix says a GET must answer."""
+    if user is not None and endpoint in TASK_ROUTES and can(user, policy) and not can(user, policy, task):
+        return 404
+    if user is not None and endpoint in SUPERVISORS_SENT_ON and can(user, Perm.REVIEW_TASK):
+        return 302
     if policy == PUBLIC:
         return 302 if user is not None and endpoint in SENDS_SIGNED_IN_USERS_ON else 200
     if user is None:
@@ -124,9 +149,13 @@ def ids(ctx: Flask) -> dict[str, object]:
     plan.stage = Stage.MONITORING  # published, so every role may read it
     db.session.flush()
     request = approvals.request_transition(owner, plan.id, "open_revision", "بازنگری سالانه", now())
+    task = task_services.create_task(owner, plan, {"title": "وظیفهٔ نمونه", "agency_id": other.agency_id,
+                                                   "due_on": date(2099, 1, 3)}, now())
+    attachment = task_services.add_attachment(owner, task.id, "a.pdf", b"%PDF-1.4 sample", now(), 1_000_000)
     db.session.commit()
     return {"user_id": other.id, "agency_id": other.agency_id, "filename": "css/app.css", "plan_id": plan.id,
-            "request_id": request.id, "notification_id": 1}
+            "request_id": request.id, "notification_id": 1, "task_id": task.id, "attachment_id": attachment.id,
+            "fmt": "csv", "task": task}
 
 
 # --- (a) every endpoint has a policy ------------------------------------------------------------------------
@@ -173,7 +202,7 @@ def test_every_get_route_answers_each_role_as_declared(ctx, client: FlaskClient,
             continue
         response = client.get(url)
         response.close()
-        expected = expected_status(ROUTE_MATRIX[endpoint], endpoint, user)
+        expected = expected_status(ROUTE_MATRIX[endpoint], endpoint, user, ids["task"])
         checked += 1
         if response.status_code != expected:
             mismatches.append(f"{endpoint} {url}: {response.status_code}, declared {expected}")

@@ -22,6 +22,7 @@ from planapp.config import ProductionConfig, check_production_config
 from planapp.core.clock import now
 from planapp.extensions import db
 from planapp.notifications.models import Notification
+from planapp.tasks import services as task_services
 from tests.factories import PASSWORD, make_agency, make_plan, make_request, make_user, signed_in
 
 SESSION_COOKIE = "planapp_session"
@@ -111,9 +112,13 @@ def a_plan_before_the_council() -> dict[str, int]:
     request = make_request(plan, "approve_plan")
     approvals.cast_vote(make_user(role="council_member"), request.id, "approve", "", now())
     approvals.record_resolution(owner, request.id, "۷", date(2026, 11, 1), now(), ("r.pdf", b"%PDF-1.4 x"))
+    task = task_services.create_task(owner, plan, {"title": "وظیفه", "agency_id": owner.agency_id,
+                                                   "due_on": date(2099, 1, 3)}, now())
+    attachment = task_services.add_attachment(owner, task.id, "a.pdf", b"%PDF-1.4 x", now(), 1_000_000)
     db.session.commit()
     notification = db.session.scalar(sa.select(Notification.id))
-    return {"plan_id": plan.id, "request_id": request.id, "notification_id": notification}
+    return {"plan_id": plan.id, "request_id": request.id, "notification_id": notification, "task_id": task.id,
+            "attachment_id": attachment.id, "fmt": "xlsx"}
 
 
 def every_get_url(app: Flask, values: dict[str, object]) -> dict[str, str]:

@@ -78,3 +78,34 @@ def test_plan_texts_are_escaped_everywhere(client, ctx):
     page = responses[f"author /plans/{council_plan.id}"].text
     assert shows_escaped(page, f"vote {PAYLOADS[1]}") and shows_escaped(page, council_plan.title)
     assert shows_escaped(responses["author /notifications/"].text, f"no {PAYLOADS[2]}")
+
+
+def test_task_texts_are_escaped_everywhere(client, ctx):
+    from datetime import date
+
+    from planapp.core.clock import now
+    from planapp.tasks import services as tasks
+    from tests.factories import make_plan
+
+    supervisor, officer = make_user(role="supervisor"), make_user(role="officer")
+    plan = make_plan(supervisor)
+    texts = []
+    for n, payload in enumerate(PAYLOADS):
+        task = tasks.create_task(supervisor, plan, {"title": f"{payload} {n}", "description": payload,
+                                                    "agency_id": officer.agency_id, "due_on": date(2099, 1, 3)}, now())
+        tasks.add_comment(officer, task.id, f"note {payload}", now())
+        tasks.add_attachment(officer, task.id, f"{payload[:20]}.pdf", b"%PDF-1.4 x", now(), 1_000_000)
+        texts += [f"{payload} {n}", f"note {payload}"]
+    db.session.commit()
+    officer_client = signed_in(client, officer)
+    supervisor_client = signed_in(ctx.test_client(), supervisor)
+    responses = {}
+    for who, browser in (("officer", officer_client), ("supervisor", supervisor_client)):
+        for url in ("/tasks/?mine=1&status=all", "/tasks/review?status=all", f"/plans/{plan.id}",
+                    f"/plans/{plan.id}/tasks"):
+            responses[f"{who} {url}"] = browser.get(url)
+        for task_id in db.session.scalars(sa.select(tasks.Task.id)):
+            for url in (f"/tasks/{task_id}/", f"/tasks/{task_id}/comments"):
+                responses[f"{who} {url}"] = browser.get(url, headers=HX if url.endswith("comments") else {})
+    assert_all_escaped(responses, texts)
+    assert shows_escaped(responses["officer /tasks/?mine=1&status=all"].text, f"{PAYLOADS[0]} 0")

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
+from functools import cached_property
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -40,6 +41,21 @@ class User(UserMixin, TimestampMixin, db.Model):
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
 
+    @cached_property
+    def acting_for_ids(self) -> frozenset[int]:
+        """Users this one stands in for today (their delegations name this user as substitute)."""
+        from planapp.core.clock import now
+        from planapp.core.i18n import local_date
+
+        today = local_date(now())
+        rows = db.session.scalars(
+            sa.select(Delegation.user_id).where(
+                Delegation.substitute_id == self.id, Delegation.revoked_at.is_(None),
+                Delegation.starts_on <= today, Delegation.ends_on >= today,
+            )
+        )
+        return frozenset(rows)
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
 
@@ -53,3 +69,23 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     last_failure_at: Mapped[datetime | None]
+
+
+class Delegation(db.Model):
+    """While `user` is away (starts_on..ends_on, Tehran days), `substitute` may act on their work.
+    Whatever the substitute does is recorded as done by them "acting for" the absent user."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (sa.CheckConstraint("ends_on >= starts_on", name="period_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    substitute_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    substitute: Mapped[User] = relationship(foreign_keys=[substitute_id], lazy="joined")

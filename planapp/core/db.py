@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.dialects.postgresql  # noqa: F401  (JSONB below)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
 from planapp.core.clock import now

@@ -51,21 +51,29 @@ class Perm(enum.StrEnum):
     DECIDE_TRANSITION = "decide_transition"
     VOTE_IN_COUNCIL = "vote_in_council"
     RECORD_RESOLUTION = "record_resolution"
+    VIEW_TASKS = "view_tasks"  # the inbox; each task's object rule decides which ones
+    WORK_ON_TASK = "work_on_task"  # take, submit, comment, attach, reassign within the agency
+    REVIEW_TASK = "review_task"  # accept or return submissions, cancel, extend deadlines, ad-hoc tasks
+    MANAGE_TASK_TEMPLATES = "manage_task_templates"
+    MANAGE_HOLIDAYS = "manage_holidays"
 
 
 _PLAN_WORK = frozenset(
-    {Perm.CREATE_PLAN, Perm.EDIT_PLAN, Perm.REQUEST_TRANSITION, Perm.DECIDE_TRANSITION, Perm.RECORD_RESOLUTION}
+    {Perm.CREATE_PLAN, Perm.EDIT_PLAN, Perm.REQUEST_TRANSITION, Perm.DECIDE_TRANSITION, Perm.RECORD_RESOLUTION,
+     Perm.VIEW_TASKS, Perm.REVIEW_TASK}
 )
+_TASK_WORK = frozenset({Perm.VIEW_TASKS, Perm.WORK_ON_TASK})
 
 # The declared matrix. Tests walk every cell of it; a new permission must be placed here.
 # Admins keep the system but take no part in plan decisions (separation of duties).
 POLICY: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(
-        {Perm.USE_APP, Perm.MANAGE_AGENCIES, Perm.MANAGE_USERS, Perm.DEACTIVATE_USER, Perm.VIEW_AUDIT, Perm.VIEW_PLANS}
+        {Perm.USE_APP, Perm.MANAGE_AGENCIES, Perm.MANAGE_USERS, Perm.DEACTIVATE_USER, Perm.VIEW_AUDIT, Perm.VIEW_PLANS,
+         Perm.MANAGE_TASK_TEMPLATES, Perm.MANAGE_HOLIDAYS}
     ),
     Role.SUPERVISOR: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}) | _PLAN_WORK,
-    Role.OFFICER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}),
-    Role.PARTICIPANT: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}),
+    Role.OFFICER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}) | _TASK_WORK,
+    Role.PARTICIPANT: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}) | _TASK_WORK,
     Role.VIEWER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}),
     Role.COUNCIL_MEMBER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS, Perm.VOTE_IN_COUNCIL}),
 }
@@ -108,6 +116,22 @@ def _four_eyes(user: Any, request: Any) -> Decision:
     return _plan_is_open(user, getattr(request, "plan", None))
 
 
+def _task_is_theirs(user: Any, task: Any) -> Decision:
+    # Supervisors see every task; officers their agency's and their own; participants only their own.
+    if task is None or Perm.REVIEW_TASK in POLICY.get(Role(user.role), frozenset()):
+        return ALLOW
+    if task.is_for(user):
+        return ALLOW
+    return Decision(False, str(_l("This task is not assigned to you or your agency.")))
+
+
+def _task_is_workable(user: Any, task: Any) -> Decision:
+    decision = _task_is_theirs(user, task)
+    if decision and task is not None and getattr(task.plan, "is_archived", False):
+        return Decision(False, str(_l("This plan is closed and can only be read.")))
+    return decision
+
+
 # Object-level rules, applied after the role grants the permission. They read plain attributes of the object
 # (is_published, is_archived, requires_four_eyes…), so this module needs no domain import.
 OBJECT_RULES: dict[Perm, Callable[[Any, Any], Decision]] = {
@@ -118,6 +142,9 @@ OBJECT_RULES: dict[Perm, Callable[[Any, Any], Decision]] = {
     Perm.DECIDE_TRANSITION: _four_eyes,
     Perm.VOTE_IN_COUNCIL: _plan_is_open,
     Perm.RECORD_RESOLUTION: _plan_is_open,
+    Perm.VIEW_TASKS: _task_is_theirs,
+    Perm.WORK_ON_TASK: _task_is_workable,
+    Perm.REVIEW_TASK: lambda user, task: _plan_is_open(user, getattr(task, "plan", None)),
 }
 
 

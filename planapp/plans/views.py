@@ -19,6 +19,7 @@ from planapp.plans import queries, services
 from planapp.plans.forms import PlanForm
 from planapp.plans.models import Plan
 from planapp.plans.workflow import TRANSITIONS, Stage
+from planapp.tasks.queries import plan_stage_tasks
 from planapp.web.access import requires
 from planapp.web.htmx import render, render_fragment
 from planapp.web.pagination import page_arg, per_page, text_arg
@@ -121,7 +122,15 @@ def create():
 def detail(plan_id: int):
     plan = load_plan(plan_id)
     return render_template("plans/detail.html", activity=queries.activity(plan.id, 1),
-                           **workflow_panel(plan, current_user))
+                           stage_tasks=plan_stage_tasks(plan.id, plan.stage), **workflow_panel(plan, current_user))
+
+
+@bp.get("/<int:plan_id>/tasks")
+@requires(Perm.VIEW_PLANS)
+def stage_tasks(plan_id: int):
+    """The open work of the plan's current stage (refreshed when the stage changes)."""
+    plan = load_plan(plan_id)
+    return render_fragment("plans/_tasks.html", plan=plan, stage_tasks=plan_stage_tasks(plan.id, plan.stage))
 
 
 @bp.get("/<int:plan_id>/activity")

@@ -58,6 +58,17 @@ def version(value: Any) -> str:
     return text.replace(".", "٫") if locale_code() == "fa" else text
 
 
+def task_count() -> int:
+    """Tasks waiting in the navigation badge: to review for supervisors, to do for agencies' people."""
+    from flask_login import current_user
+
+    from planapp.tasks.queries import count_to_do, count_to_review
+
+    if not current_user.is_authenticated or not can(current_user, Perm.VIEW_TASKS):
+        return 0
+    return count_to_review() if can(current_user, Perm.REVIEW_TASK) else count_to_do(current_user)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(jdate, "jdate")
     app.add_template_filter(jdatetime_filter, "jdatetime")
@@ -69,3 +80,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(locale_code, "locale_code")
     app.add_template_global(text_direction, "text_direction")
     app.add_template_global(unread_notifications, "unread_notifications")
+    app.add_template_global(task_count, "task_count")

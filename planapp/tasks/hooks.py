@@ -1,0 +1,64 @@
+"""Tasks plug into the plan workflow: entering a stage opens its tasks; mandatory tasks gate the exit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from planapp.accounts.models import User
+from planapp.agencies.models import Agency
+from planapp.core.i18n import localized_digits as d
+from planapp.extensions import db
+from planapp.plans.checklist import CheckItem, exit_check
+from planapp.plans.effects import EntryWork, on_stage_entered
+from planapp.plans.models import Plan
+from planapp.plans.workflow import Stage
+from planapp.tasks import services
+from planapp.tasks.lifecycle import TaskStatus
+from planapp.tasks.models import Task
+
+SHOWN = 3  # open mandatory tasks named in the checklist line; the rest are counted
+
+
+def _preview(plan: Plan, stage: Stage) -> list[str]:
+    lines = []
+    for template in services.templates_for(stage):
+        agencies = services.assignee_agencies(template)
+        if agencies:
+            lines.append(_("Task «%(title)s» opens for %(n)s agencies, due in %(days)s working days.",
+                           title=template.title, n=d(len(agencies)), days=d(template.due_in_days)))
+    return lines
+
+
+def _create(plan: Plan, stage: Stage, actor, now: datetime) -> None:
+    services.create_stage_tasks(plan, stage, actor, now)
+
+
+on_stage_entered(EntryWork("stage_tasks", _create, _preview))
+
+
+@exit_check(*Stage)
+def mandatory_tasks_accepted(plan: Plan) -> Iterator[CheckItem]:
+    mandatory = sa.and_(Task.plan_id == plan.id, Task.stage == plan.stage, Task.mandatory.is_(True),
+                        Task.status != TaskStatus.CANCELLED)
+    total = db.session.scalar(sa.select(sa.func.count()).where(mandatory))
+    if not total:
+        return
+    not_accepted = sa.and_(mandatory, Task.status != TaskStatus.ACCEPTED)
+    open_count = db.session.scalar(sa.select(sa.func.count()).where(not_accepted))
+    if not open_count:
+        yield CheckItem("mandatory_tasks", _("All %(n)s mandatory tasks are accepted", n=d(total)), True)
+        return
+    first = db.session.execute(
+        sa.select(Task.title, Agency.name, User.name).where(not_accepted)
+        .outerjoin(Agency, Task.agency_id == Agency.id).outerjoin(User, Task.assignee_id == User.id)
+        .order_by(Task.due_on, Task.id).limit(SHOWN)
+    ).all()
+    names = "، ".join(f"{title} ({agency or person})" for title, agency, person in first)
+    yield CheckItem("mandatory_tasks",
+                    _("%(open)s of %(total)s mandatory tasks are not accepted yet: %(names)s",
+                      open=d(open_count), total=d(total), names=names + ("…" if open_count > SHOWN else "")),
+                    False)

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from planapp.accounts.models import User
+from planapp.agencies.models import Agency, AgencyKind
+from planapp.core.db import TimestampMixin, str_enum
+from planapp.extensions import db
+from planapp.plans.models import Plan
+from planapp.plans.workflow import Stage
+from planapp.tasks.lifecycle import CLOSED, TaskKind, TaskStatus
+
+template_agencies = sa.Table(
+    "task_template_agencies",
+    db.metadata,
+    sa.Column("template_id", sa.ForeignKey("task_templates.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("agency_id", sa.ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class TaskTemplate(TimestampMixin, db.Model):
+    """What work a stage creates: one task per assignee agency when a plan enters the stage."""
+
+    __tablename__ = "task_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage: Mapped[Stage] = mapped_column(str_enum(Stage), index=True)
+    kind: Mapped[TaskKind] = mapped_column(str_enum(TaskKind))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    title_en: Mapped[str | None] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    agency_kind: Mapped[AgencyKind | None] = mapped_column(str_enum(AgencyKind))  # every active agency of a kind
+    mandatory: Mapped[bool] = mapped_column(default=True)
+    due_in_days: Mapped[int] = mapped_column(default=10)  # working days after the stage is entered
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    agencies: Mapped[list[Agency]] = relationship(secondary=template_agencies, lazy="selectin")
+
+
+class Task(db.Model):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        sa.Index("ix_tasks_agency_inbox", "agency_id", "status", "due_on"),
+        sa.Index("ix_tasks_assignee_inbox", "assignee_id", "status", "due_on"),
+        sa.Index("ix_tasks_plan_stage", "plan_id", "stage", "status"),
+        sa.Index("ix_tasks_review", "status", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plans.id"))
+    stage: Mapped[Stage] = mapped_column(str_enum(Stage))
+    template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task_templates.id"))
+    kind: Mapped[TaskKind] = mapped_column(str_enum(TaskKind))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    search_key: Mapped[str] = mapped_column(sa.String(1200), default="")
+    agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id"))  # any officer of it may take it
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # a personal task
+    taken_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    status: Mapped[TaskStatus] = mapped_column(str_enum(TaskStatus), default=TaskStatus.OPEN)
+    mandatory: Mapped[bool] = mapped_column(default=True)
+    due_on: Mapped[date]
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None]
+    reviewed_at: Mapped[datetime | None]
+    return_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    plan: Mapped[Plan] = relationship(lazy="joined", innerjoin=True)
+    agency: Mapped[Agency | None] = relationship(lazy="joined")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    taken_by: Mapped[User | None] = relationship(foreign_keys=[taken_by_id], lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def is_for(self, user: User) -> bool:
+        """Addressed to the user: their agency's task, their own, or one of someone they stand in for."""
+        if self.assignee_id is not None:
+            return self.assignee_id == user.id or self.assignee_id in user.acting_for_ids
+        return self.agency_id is not None and self.agency_id == user.agency_id
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status not in CLOSED and self.status != TaskStatus.SUBMITTED and self.due_on < today
+
+
+class TaskComment(db.Model):
+    __tablename__ = "task_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    acting_for_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]  # soft delete (RELIABILITY D1): hidden, restorable, audited
+    deleted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
+    acting_for: Mapped[User | None] = relationship(foreign_keys=[acting_for_id], lazy="joined")
+
+
+class TaskAttachment(db.Model):
+    __tablename__ = "task_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    acting_for_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    file_name: Mapped[str] = mapped_column(sa.String(255))  # for the download only, never a path
+    stored_name: Mapped[str] = mapped_column(sa.String(64))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    uploaded_by: Mapped[User] = relationship(foreign_keys=[uploaded_by_id], lazy="joined")
+    acting_for: Mapped[User | None] = relationship(foreign_keys=[acting_for_id], lazy="joined")

@@ -1,0 +1,118 @@
+"""Reading tasks: the inbox, the review queue, a plan's open work. Every list is paginated and indexed, and its
+number of queries does not grow with the data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
+
+from planapp.accounts.models import User
+from planapp.audit.models import AuditEvent
+from planapp.core.text import fold
+from planapp.extensions import db
+from planapp.plans.workflow import Stage
+from planapp.tasks.lifecycle import ACTIVE, TO_DO, TaskKind, TaskStatus
+from planapp.tasks.models import Task, TaskAttachment, TaskComment
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    q: str = ""
+    plan_id: int | None = None
+    stage: str = ""
+    status: str = "active"  # active | a TaskStatus value | all
+    kind: str = ""
+
+
+def get_task(task_id: int) -> Task | None:
+    return db.session.get(Task, task_id)
+
+
+def addressed_to(user: User):
+    """Tasks of the user's agency, the user's own, and those of people the user stands in for."""
+    people = [user.id, *user.acting_for_ids]
+    return sa.or_(Task.agency_id == user.agency_id, Task.assignee_id.in_(people))
+
+
+def _filtered(query: sa.Select, filters: TaskFilters) -> sa.Select:
+    if filters.q.strip():
+        query = query.where(Task.search_key.contains(fold(filters.q), autoescape=True))
+    if filters.plan_id:
+        query = query.where(Task.plan_id == filters.plan_id)
+    if filters.stage in set(Stage):
+        query = query.where(Task.stage == Stage(filters.stage))
+    if filters.kind in set(TaskKind):
+        query = query.where(Task.kind == TaskKind(filters.kind))
+    if filters.status in set(TaskStatus):
+        query = query.where(Task.status == TaskStatus(filters.status))
+    elif filters.status != "all":
+        query = query.where(Task.status.in_(ACTIVE))
+    return query
+
+
+def _overdue_first(today: date):
+    overdue = sa.case((sa.and_(Task.due_on < today, Task.status.in_(TO_DO)), 0), else_=1)
+    return (overdue, Task.due_on, Task.id)
+
+
+def inbox_query(user: User, filters: TaskFilters, today: date) -> sa.Select:
+    return _filtered(sa.select(Task).where(addressed_to(user)), filters).order_by(*_overdue_first(today))
+
+
+def inbox(user: User, filters: TaskFilters, today: date, page: int, per_page: int) -> Pagination:
+    return db.paginate(inbox_query(user, filters, today), page=page, per_page=per_page, error_out=False)
+
+
+def review_query(filters: TaskFilters) -> sa.Select:
+    if filters.status == "active":
+        filters = TaskFilters(filters.q, filters.plan_id, filters.stage, TaskStatus.SUBMITTED.value, filters.kind)
+    return _filtered(sa.select(Task), filters).order_by(Task.submitted_at, Task.id)
+
+
+def review_queue(filters: TaskFilters, page: int, per_page: int) -> Pagination:
+    return db.paginate(review_query(filters), page=page, per_page=per_page, error_out=False)
+
+
+def count_to_do(user: User) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).where(addressed_to(user), Task.status.in_(TO_DO)))
+
+
+def count_to_review() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).where(Task.status == TaskStatus.SUBMITTED))
+
+
+def plan_stage_tasks(plan_id: int, stage: Stage, limit: int = 50) -> list[Task]:
+    return list(db.session.scalars(
+        sa.select(Task).where(Task.plan_id == plan_id, Task.stage == stage)
+        .order_by(Task.status.in_(ACTIVE).desc(), Task.due_on, Task.id).limit(limit)))
+
+
+def comments(task_id: int, include_deleted: bool = False) -> list[TaskComment]:
+    query = sa.select(TaskComment).where(TaskComment.task_id == task_id).order_by(TaskComment.id)
+    if not include_deleted:
+        query = query.where(TaskComment.deleted_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+def attachments(task_id: int, include_deleted: bool = False) -> list[TaskAttachment]:
+    query = sa.select(TaskAttachment).where(TaskAttachment.task_id == task_id).order_by(TaskAttachment.id)
+    if not include_deleted:
+        query = query.where(TaskAttachment.deleted_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+def history(task_id: int, limit: int = 100) -> list[AuditEvent]:
+    return list(db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_type == "tasks", AuditEvent.object_id == task_id)
+        .order_by(AuditEvent.id.desc()).limit(limit)))
+
+
+def colleagues(task: Task) -> list[tuple[int, str]]:
+    if task.agency_id is None:
+        return []
+    rows = db.session.execute(sa.select(User.id, User.name).where(
+        User.agency_id == task.agency_id, User.is_active.is_(True)).order_by(User.name))
+    return [(user_id, name) for user_id, name in rows]
