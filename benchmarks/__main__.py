@@ -1,4 +1,4 @@
-"""Run every benchmark on a throw-away SQLite database and print ratios to same-run baselines."""
+"""Run every benchmark on throw-away SQLite databases and print ratios to same-run baselines."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from benchmarks.harness import best_time, report
+from benchmarks.inbox import bench_inbox
 from planapp import create_app
 from planapp.accounts import services as accounts
 from planapp.agencies import services as agencies
@@ -32,6 +33,10 @@ def main() -> None:
         print(f"PlanApp benchmarks (SQLite, {AGENCIES} agencies)")
         bench_list_page(app)
         bench_sign_in(app)
+        with app.app_context():
+            db.engine.dispose()
+        print(flush=True)
+        bench_inbox(Path(folder))
 
 
 def bench_list_page(app) -> None:

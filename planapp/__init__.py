@@ -92,19 +92,23 @@ def register_workflow_plugins() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from planapp.accounts.admin_views import bp as users_bp
+    from planapp.accounts.delegation_views import bp as delegations_bp
     from planapp.accounts.views import bp as accounts_bp
     from planapp.agencies.views import bp as agencies_bp
     from planapp.approvals.views import bp as approvals_bp
     from planapp.audit.views import bp as audit_bp
+    from planapp.calendar.views import bp as holidays_bp
     from planapp.dashboard.views import bp as dashboard_bp
     from planapp.notifications.views import bp as notifications_bp
     from planapp.plans.views import bp as plans_bp
     from planapp.tasks.detail_views import bp as task_bp
+    from planapp.tasks.template_views import bp as task_templates_bp
     from planapp.tasks.views import bp as tasks_bp
     from planapp.web.health import bp as health_bp
 
     for blueprint in (accounts_bp, users_bp, agencies_bp, audit_bp, dashboard_bp, health_bp, plans_bp,
-                      approvals_bp, notifications_bp, tasks_bp, task_bp):
+                      approvals_bp, notifications_bp, tasks_bp, task_bp, task_templates_bp, holidays_bp,
+                      delegations_bp):
         app.register_blueprint(blueprint)
 
 

@@ -12,7 +12,7 @@ import hashlib
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from html.parser import HTMLParser
 
@@ -21,10 +21,12 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from planapp.accounts import delegations
 from planapp.accounts import services as accounts
 from planapp.accounts.models import User
 from planapp.agencies import services as agencies
 from planapp.approvals import services as approvals
+from planapp.calendar import services as calendar_services
 from planapp.core.clock import now
 from planapp.extensions import db
 from planapp.notifications.models import Notification
@@ -32,6 +34,7 @@ from planapp.plans import services as plan_services
 from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
 from planapp.tasks import services as task_services
+from planapp.tasks import template_services
 from tests.factories import PASSWORD, make_agency, make_user
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -109,6 +112,7 @@ class World:
     requests: dict[str, int]
     notification_id: int
     tasks: dict[str, int]
+    settings: dict[str, int] = field(default_factory=dict)  # task templates, holidays, delegations
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,15 @@ def no_url_values(world: World) -> dict:
     return {}
 
 
+def _setting(name: str, argument: str) -> Callable[[World], dict]:
+    return lambda w: {argument: w.settings[name]}
+
+
+def _template_form(**extra) -> dict:
+    return {"stage": "goals", "kind": "other", "title": "الگوی تازه", "title_en": "", "description": "",
+            "description_en": "", "agency_kind": "government", "due_in_days": "5", "mandatory": "y", **extra}
+
+
 CASES: dict[str, Case] = {
     "accounts.login": Case(no_url_values, lambda w: {"email": w.admin_email, "password": PASSWORD}, signed_in=False),
     "accounts.logout": Case(no_url_values, lambda w: {}),
@@ -200,6 +213,18 @@ CASES: dict[str, Case] = {
     "task.change_comment": Case(_task(comment_id="comment_id", change="delete"), lambda w: {}, as_who="officer"),
     "task.attach": Case(_task(), lambda w: {"file": (io.BytesIO(b"%PDF-1.4 csrf"), "a.pdf")}, as_who="officer"),
     "task.change_file": Case(_task(attachment_id="attachment_id", change="delete"), lambda w: {}, as_who="officer"),
+    "task_templates.create": Case(no_url_values, lambda w: _template_form()),
+    "task_templates.update": Case(_setting("template_id", "template_id"), lambda w: _template_form(title="نام دیگر")),
+    "task_templates.deactivate": Case(_setting("template_id", "template_id"), lambda w: {}),
+    "task_templates.reactivate": Case(_setting("inactive_template_id", "template_id"), lambda w: {}),
+    "holidays.create": Case(no_url_values, lambda w: {"day": "۱۴۰۵/۰۲/۱۰", "name": "تعطیل تازه", "name_en": ""}),
+    "holidays.update": Case(_setting("holiday_id", "holiday_id"),
+                            lambda w: {"day": "1405/01/01", "name": "نام دیگر", "name_en": "Other"}),
+    "holidays.delete": Case(_setting("holiday_id", "holiday_id"), lambda w: {}),
+    "delegations.create": Case(no_url_values, lambda w: {"starts_on": "1479/01/10", "ends_on": "1479/01/15",
+                                                         "substitute_id": str(w.tasks["colleague_id"]),
+                                                         "reason": "مرخصی"}, as_who="officer"),
+    "delegations.revoke": Case(_setting("delegation_id", "delegation_id"), lambda w: {}, as_who="officer"),
 }
 
 
@@ -216,7 +241,21 @@ def build_world() -> World:
     emails["admin"] = admin.email
     tasks = build_task_world(plans["open"], emails)
     return World(admin.email, agency.id, inactive_agency.id, user.id, inactive_user.id, emails, plans, requests,
-                 notification_id, tasks)
+                 notification_id, tasks, build_settings_world(emails, tasks))
+
+
+def build_settings_world(emails: dict[str, str], tasks: dict[str, int]) -> dict[str, int]:
+    """An active and a retired task template, a holiday, and the officer's planned delegation to a colleague."""
+    template = template_services.create_template(None, _template_form(title="الگو", mandatory=True))
+    retired = template_services.create_template(None, _template_form(title="الگوی کنار گذاشته"))
+    template_services.set_template_active(None, retired, False)
+    holiday = calendar_services.add_holiday(None, {"day": date(2026, 3, 21), "name": "نوروز"})
+    officer = db.session.scalar(sa.select(User).where(User.email == emails["officer"]))
+    delegation = delegations.set_delegation(officer, {"starts_on": date(2099, 2, 1), "ends_on": date(2099, 2, 5),
+                                                      "substitute_id": tasks["colleague_id"]}, now())
+    db.session.commit()
+    return {"template_id": template.id, "inactive_template_id": retired.id, "holiday_id": holiday.id,
+            "delegation_id": delegation.id}
 
 
 def build_task_world(plan_id: int, emails: dict[str, str]) -> dict[str, int]:

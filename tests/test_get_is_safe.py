@@ -21,6 +21,7 @@ from planapp.accounts.models import Delegation, User
 from planapp.agencies import services as agencies
 from planapp.agencies.models import Agency
 from planapp.approvals import services as approvals
+from planapp.calendar.models import Holiday
 from planapp.calendar.seed import seed_holidays
 from planapp.core.clock import now
 from planapp.extensions import db
@@ -46,6 +47,8 @@ LIST_QUERIES = [
     "?role=admin",
     "?realm=auth",
     "?page=-1&status=bogus",
+    "?year=۱۴۰۴&stage=goals&kind=other",  # holidays of another year, templates of one stage and kind
+    "?year=99999&stage=bogus",
 ]
 # htmx asks for a fragment by naming its target; boosted navigation asks for the whole page.
 HTMX_HEADERS = [
@@ -56,6 +59,9 @@ HTMX_HEADERS = [
     {"HX-Request": "true", "HX-Target": "agency-table"},
     {"HX-Request": "true", "HX-Target": "user-table"},
     {"HX-Request": "true", "HX-Target": "audit-table"},
+    {"HX-Request": "true", "HX-Target": "template-table"},
+    {"HX-Request": "true", "HX-Target": "holiday-table"},
+    {"HX-Request": "true", "HX-Target": "delegation-panel"},
 ]
 
 
@@ -91,6 +97,8 @@ def values_for_every_argument(agency_ids: list[int], user_ids: list[int],
         "task_id": [*plans.get("task_id", []), MISSING_ID],
         "attachment_id": [*plans.get("attachment_id", []), MISSING_ID],
         "fmt": plans.get("fmt", ["csv"]),
+        "template_id": [*plans.get("template_id", []), MISSING_ID],
+        "holiday_id": [*plans.get("holiday_id", []), MISSING_ID],
     }
 
 
@@ -108,7 +116,9 @@ def tasks_with_everything(plan_id: int, agency_id: int, officer: User, superviso
     db.session.add(Delegation(user_id=officer.id, substitute_id=supervisor.id, starts_on=date(2026, 1, 1),
                               ends_on=date(2099, 1, 1), created_at=now()))
     db.session.commit()
-    return {"task_id": [task.id], "attachment_id": [attachment.id], "fmt": ["csv", "xlsx"]}
+    holidays = list(db.session.scalars(sa.select(Holiday.id).order_by(Holiday.id).limit(2)))
+    return {"task_id": [task.id], "attachment_id": [attachment.id], "fmt": ["csv", "xlsx"],
+            "template_id": [template.id], "holiday_id": holidays}
 
 
 def plans_with_requests() -> dict[str, list[int]]:

@@ -17,12 +17,14 @@ from flask.testing import FlaskClient
 
 from planapp.accounts import services as accounts
 from planapp.approvals import services as approvals
+from planapp.calendar import services as calendar_services
 from planapp.core.clock import now
 from planapp.core.permissions import POLICY, Perm, Role, can
 from planapp.extensions import db
 from planapp.plans import services as plan_services
 from planapp.plans.workflow import Stage
 from planapp.tasks import services as task_services
+from planapp.tasks import template_services
 from planapp.web.access import PUBLIC, policy_of, requires
 from tests.factories import make_agency, make_user, signed_in
 
@@ -44,6 +46,12 @@ ROUTE_MATRIX: dict[str, object] = {
         f"agencies.{name}": Perm.MANAGE_AGENCIES
         for name in ("list", "create", "row", "edit", "update", "deactivate", "reactivate")
     },
+    **{
+        f"task_templates.{name}": Perm.MANAGE_TASK_TEMPLATES
+        for name in ("list", "create", "row", "edit", "update", "deactivate", "reactivate")
+    },
+    **{f"holidays.{name}": Perm.MANAGE_HOLIDAYS for name in ("list", "create", "row", "edit", "update", "delete")},
+    **{f"delegations.{name}": Perm.USE_APP for name in ("list", "create", "revoke")},
     "audit.list": Perm.VIEW_AUDIT,
     "plans.list": Perm.VIEW_PLANS,
     "plans.detail": Perm.VIEW_PLANS,
@@ -152,10 +160,13 @@ def ids(ctx: Flask) -> dict[str, object]:
     task = task_services.create_task(owner, plan, {"title": "وظیفهٔ نمونه", "agency_id": other.agency_id,
                                                    "due_on": date(2099, 1, 3)}, now())
     attachment = task_services.add_attachment(owner, task.id, "a.pdf", b"%PDF-1.4 sample", now(), 1_000_000)
+    template = template_services.create_template(None, {"stage": "goals", "kind": "other", "title": "الگوی نمونه",
+                                                        "agency_kind": "government", "due_in_days": 5})
+    holiday = calendar_services.add_holiday(None, {"day": date(2026, 3, 21), "name": "نوروز"})
     db.session.commit()
     return {"user_id": other.id, "agency_id": other.agency_id, "filename": "css/app.css", "plan_id": plan.id,
             "request_id": request.id, "notification_id": 1, "task_id": task.id, "attachment_id": attachment.id,
-            "fmt": "csv", "task": task}
+            "fmt": "csv", "task": task, "template_id": template.id, "holiday_id": holiday.id}
 
 
 # --- (a) every endpoint has a policy ------------------------------------------------------------------------

@@ -18,11 +18,13 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from planapp.approvals import services as approvals
+from planapp.calendar import services as calendar_services
 from planapp.config import ProductionConfig, check_production_config
 from planapp.core.clock import now
 from planapp.extensions import db
 from planapp.notifications.models import Notification
 from planapp.tasks import services as task_services
+from planapp.tasks import template_services
 from tests.factories import PASSWORD, make_agency, make_plan, make_request, make_user, signed_in
 
 SESSION_COOKIE = "planapp_session"
@@ -115,10 +117,14 @@ def a_plan_before_the_council() -> dict[str, int]:
     task = task_services.create_task(owner, plan, {"title": "وظیفه", "agency_id": owner.agency_id,
                                                    "due_on": date(2099, 1, 3)}, now())
     attachment = task_services.add_attachment(owner, task.id, "a.pdf", b"%PDF-1.4 x", now(), 1_000_000)
+    template = template_services.create_template(None, {"stage": "goals", "kind": "other", "title": "الگو",
+                                                        "agency_ids": [owner.agency_id],
+                                                        "due_in_days": 5})
+    holiday = calendar_services.add_holiday(None, {"day": date(2026, 3, 21), "name": "نوروز"})
     db.session.commit()
     notification = db.session.scalar(sa.select(Notification.id))
     return {"plan_id": plan.id, "request_id": request.id, "notification_id": notification, "task_id": task.id,
-            "attachment_id": attachment.id, "fmt": "xlsx"}
+            "attachment_id": attachment.id, "fmt": "xlsx", "template_id": template.id, "holiday_id": holiday.id}
 
 
 def every_get_url(app: Flask, values: dict[str, object]) -> dict[str, str]:

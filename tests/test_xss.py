@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
+import jdatetime
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -21,10 +23,14 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 from werkzeug.test import TestResponse
 
-from planapp.accounts.models import User
+from planapp.accounts.models import Delegation, User
 from planapp.agencies.models import Agency
 from planapp.audit.models import AuditEvent
+from planapp.calendar.models import Holiday
+from planapp.core.clock import now
+from planapp.core.i18n import local_date
 from planapp.extensions import db
+from planapp.tasks.models import TaskTemplate
 from tests.factories import PASSWORD, make_user, signed_in
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -46,6 +52,7 @@ PAYLOADS = [
 # Valid e-mail addresses can still hold characters that matter in HTML: ' and & (and { }). N is a number.
 EMAIL_PAYLOADS = ["o'neil&coN@example.ir", "a&b'N{{7*7}}@example.ir"]
 HTML_SPECIAL = set("<>\"'&")
+FIRST_HOLIDAY = date(2026, 4, 20)  # 1405/01/31: the hostile holidays are days of 1405
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "hx-get", "hx-post", "hx-put", "hx-patch", "hx-delete"}
 
 
@@ -113,6 +120,8 @@ class HostileSite:
     admin: User
     agencies: list[Agency] = field(default_factory=list)
     users: list[User] = field(default_factory=list)
+    template_ids: list[int] = field(default_factory=list)
+    holiday_ids: list[int] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     form_responses: dict[str, TestResponse] = field(default_factory=dict)
 
@@ -217,6 +226,52 @@ def write_every_field(client: FlaskClient, site: HostileSite) -> None:
         assert responses[label].status_code == 200 and "editing" not in responses[label].text, label
 
 
+def jalali_text(day: date) -> str:
+    return jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d")
+
+
+def template_form(payload: str, agency: Agency, **changes: str) -> dict:
+    return {"stage": "goals", "kind": "other", "title": payload, "title_en": payload, "description": payload,
+            "description_en": payload, "agency_kind": "", "agency_ids": [str(agency.id)], "due_in_days": "5",
+            "mandatory": "y", **changes}
+
+
+def write_settings(client: FlaskClient, site: HostileSite) -> None:
+    """Task templates (titles, descriptions) and holidays (names) with payloads, addressed to the hostile agencies;
+    the admin's delegations to a colleague named with a payload, with payload reasons; refused forms for each."""
+    responses = site.form_responses
+    for n, (payload, agency) in enumerate(zip(PAYLOADS, site.agencies, strict=True)):
+        responses[f"template create {n}"] = client.post("/admin/task-templates/", headers={"HX-Request": "true"},
+                                                        data=template_form(payload, agency))
+        responses[f"holiday create {n}"] = client.post("/admin/holidays/", headers={"HX-Request": "true"}, data={
+            "day": jalali_text(FIRST_HOLIDAY + timedelta(days=n)), "name": payload, "name_en": payload})
+        for label in (f"template create {n}", f"holiday create {n}"):
+            assert responses[label].status_code == 200 and responses[label].headers.get("HX-Trigger"), label
+        responses[f"template form with errors {n}"] = client.post(
+            "/admin/task-templates/", headers={"HX-Request": "true"}, data=template_form(payload, agency,
+                                                                                         due_in_days=payload))
+        responses[f"holiday form with errors {n}"] = client.post(
+            "/admin/holidays/", headers={"HX-Request": "true"}, data={"day": payload, "name": payload,
+                                                                      "name_en": payload})
+    site.template_ids = list(db.session.scalars(sa.select(TaskTemplate.id).order_by(TaskTemplate.id)))
+    site.holiday_ids = list(db.session.scalars(sa.select(Holiday.id).order_by(Holiday.id)))
+    assert len(site.template_ids) == len(site.holiday_ids) == len(PAYLOADS)
+
+    make_user(role="officer", agency=site.admin.agency, name=PAYLOADS[4])
+    colleague = db.session.scalar(sa.select(User).where(User.name == PAYLOADS[4], User.id != site.users[4].id))
+    tomorrow = local_date(now()) + timedelta(days=1)
+    for n, payload in enumerate(PAYLOADS[:3]):
+        starts = tomorrow + timedelta(days=10 * n)
+        responses[f"delegation {n}"] = client.post("/account/delegation", headers={
+            "HX-Request": "true", "HX-Target": "delegation-panel"}, data={
+            "starts_on": jalali_text(starts), "ends_on": jalali_text(starts + timedelta(days=3)),
+            "substitute_id": str(colleague.id), "reason": payload})
+        responses[f"delegation form with errors {n}"] = client.post("/account/delegation", headers={
+            "HX-Request": "true", "HX-Target": "delegation-panel"}, data={
+            "starts_on": payload, "ends_on": payload, "substitute_id": str(colleague.id), "reason": payload})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Delegation)) == 3
+
+
 def sign_in_with_payloads(app: Flask, site: HostileSite) -> None:
     """Failed sign-ins typed with payloads: the login form shows them again, the audit log records them."""
     stranger = app.test_client()
@@ -232,6 +287,7 @@ def hostile_site(client: FlaskClient, ctx: Flask) -> HostileSite:
     signed_in(client, admin)
     site = HostileSite(admin=admin)
     write_every_field(client, site)
+    write_settings(client, site)
     sign_in_with_payloads(ctx, site)
     return site
 
@@ -244,6 +300,8 @@ def every_page_and_fragment(client: FlaskClient, app: Flask, site: HostileSite) 
     values = {
         "agency_id": [agency.id for agency in site.agencies],
         "user_id": [user.id for user in [*site.users, site.admin]],
+        "template_id": site.template_ids,
+        "holiday_id": site.holiday_ids,
     }
     adapter = app.url_map.bind("localhost")
     responses: dict[str, TestResponse] = {}
@@ -257,7 +315,12 @@ def every_page_and_fragment(client: FlaskClient, app: Flask, site: HostileSite) 
         for value in values.get(argument, [None]):
             url = adapter.build(rule.endpoint, {argument: value} if argument else {})
             responses[url] = client.get(url)
-    fragments = {"/admin/agencies/": "agency-table", "/admin/users/": "user-table", "/admin/audit/": "audit-table"}
+    fragments = {"/admin/agencies/": "agency-table", "/admin/users/": "user-table", "/admin/audit/": "audit-table",
+                 "/admin/task-templates/": "template-table"}
+    for url, target in {"/admin/holidays/?year=1405": "holiday-table",
+                        "/account/delegation": "delegation-panel"}.items():
+        responses[url] = client.get(url)
+        responses[f"{url} fragment"] = client.get(url, headers={"HX-Request": "true", "HX-Target": target})
     for url, target in fragments.items():
         for query in ("?status=all", "?status=inactive", "?status=all&page=2"):
             responses[url + query] = client.get(url + query)
@@ -307,6 +370,15 @@ def test_the_payloads_are_shown_escaped_where_they_belong(client, ctx, hostile_s
         assert shows_escaped(users, payload), payload  # the user's name, and the agency column
         assert shows_escaped(audit, payload), payload
     assert "{{7*7}}" in agencies and "{% print 7*7 %}" in users  # shown as typed, never run as a template
+    templates = client.get("/admin/task-templates/").text
+    holidays = client.get("/admin/holidays/?year=1405").text
+    delegation = client.get("/account/delegation").text
+    for payload in PAYLOADS[2:]:
+        assert shows_escaped(templates, payload), payload  # title, English title, description, agency
+        assert shows_escaped(holidays, payload), payload
+    for payload in PAYLOADS[:3]:
+        assert shows_escaped(delegation, payload), payload  # the reasons
+    assert shows_escaped(delegation, PAYLOADS[4])  # the substitute's name
     assert shows_escaped(dashboard, PAYLOADS[1])  # the admin's own name, greeted
     assert shows_escaped(agencies, "o'neil&co0@example.ir")
     switch_language(client, "en")

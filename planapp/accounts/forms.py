@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, validators
 
 from planapp.accounts.passwords import MAX_LENGTH, MIN_LENGTH
-from planapp.core.forms import choices, email_format, max_length, optional_int, required, strip
+from planapp.core.forms import choices, email_format, jalali_date, max_length, optional_int, required, strip
 from planapp.core.i18n import lazy_digits
 from planapp.core.permissions import Role
 
@@ -58,3 +58,19 @@ class UserForm(FlaskForm):
 
 class NewUserForm(UserForm):
     password = PasswordField(_l("Initial password"), validators=password_rules())
+
+
+class DelegationForm(FlaskForm):
+    starts_on = StringField(_l("Away from (Jalali)"), validators=[required(), max_length(20), jalali_date()],
+                            filters=[strip])
+    ends_on = StringField(_l("Until (Jalali, included)"), validators=[required(), max_length(20), jalali_date()],
+                          filters=[strip])
+    # The service says why a choice is refused (another agency, oneself, a deactivated account).
+    substitute_id = SelectField(_l("My substitute"), coerce=optional_int, validators=[required()],
+                                validate_choice=False)
+    reason = StringField(_l("Reason (optional)"), validators=[validators.Optional(), max_length(300)],
+                         filters=[strip])
+
+    def __init__(self, *args, colleagues: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.substitute_id.choices = choices([("", _l("— choose —")), *colleagues])

@@ -27,7 +27,7 @@ def list_events(action_prefix: str = "", q: str = "", page: int = 1, per_page: i
 
 
 def action_realms() -> list[str]:
-    return ["agency", "user", "auth"]
+    return ["agency", "user", "auth", "task_template", "holiday", "delegation"]
 
 
 def iter_chain_rows(batch_size: int = 1000) -> Iterator[sa.Row]:

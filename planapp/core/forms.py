@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, validators
 
-from planapp.core.i18n import lazy_digits
+from planapp.core.i18n import lazy_digits, parse_jalali_date
 from planapp.core.text import clean_line
 
 
@@ -38,6 +38,23 @@ def optional_int(value: Any) -> int | None:
     if value in (None, "", "None"):
         return None
     return int(value)
+
+
+def optional_text(value: Any) -> str | None:
+    """Coerce for a select whose first choice is "none": the empty choice becomes None."""
+    if value in (None, "", "None"):
+        return None
+    return str(value)
+
+
+def jalali_date() -> Any:
+    """A Jalali date as people type it: ۱۴۰۵/۰۹/۱۵, 1405/9/15 or 1405-09-15, and a real day of the calendar."""
+
+    def check(form: Any, field: Any) -> None:
+        if field.data and parse_jalali_date(field.data) is None:
+            raise validators.StopValidation(str(_l("Enter a real Jalali date, e.g. 1405/09/15.")))
+
+    return check
 
 
 def apply_service_error(form: Any, error: Any) -> None:

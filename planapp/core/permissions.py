@@ -117,7 +117,8 @@ def _four_eyes(user: Any, request: Any) -> Decision:
 
 
 def _task_is_theirs(user: Any, task: Any) -> Decision:
-    # Supervisors see every task; officers their agency's and their own; participants only their own.
+    # Supervisors see every task; officers and participants those of their agency, their own, and those of
+    # colleagues they stand in for (Task.is_for).
     if task is None or Perm.REVIEW_TASK in POLICY.get(Role(user.role), frozenset()):
         return ALLOW
     if task.is_for(user):

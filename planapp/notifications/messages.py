@@ -13,6 +13,11 @@ TEMPLATES = {
     "transition.approved": _l("«%(plan)s» moved to %(stage)s (approved by %(actor)s)."),
     "transition.rejected": _l("Your request to move «%(plan)s» to %(stage)s was rejected by %(actor)s: %(reason)s"),
     "council.vote_opened": _l("The council is asked to vote on «%(plan)s»."),
+    "task.assigned": _l("New task «%(task)s» for «%(plan)s»."),
+    "task.submitted": _l("Task «%(task)s» of «%(plan)s» was submitted for review."),
+    "task.accepted": _l("Task «%(task)s» of «%(plan)s» was accepted."),
+    "task.returned": _l("Task «%(task)s» of «%(plan)s» was returned for changes: %(reason)s"),
+    "task.cancelled": _l("Task «%(task)s» of «%(plan)s» was cancelled: %(reason)s"),
 }
 
 

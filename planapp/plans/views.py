@@ -122,7 +122,14 @@ def create():
 def detail(plan_id: int):
     plan = load_plan(plan_id)
     return render_template("plans/detail.html", activity=queries.activity(plan.id, 1),
-                           stage_tasks=plan_stage_tasks(plan.id, plan.stage), **workflow_panel(plan, current_user))
+                           **_stage_work(plan), **workflow_panel(plan, current_user))
+
+
+def _stage_work(plan: Plan) -> dict:
+    """The stage's tasks this user may see (others' titles stay hidden, RELIABILITY AC2), and how many in all."""
+    tasks = plan_stage_tasks(plan.id, plan.stage)
+    visible = [task for task in tasks if can(current_user, Perm.VIEW_TASKS, task)]
+    return {"stage_tasks": visible, "hidden_tasks": len(tasks) - len(visible)}
 
 
 @bp.get("/<int:plan_id>/tasks")
@@ -130,7 +137,7 @@ def detail(plan_id: int):
 def stage_tasks(plan_id: int):
     """The open work of the plan's current stage (refreshed when the stage changes)."""
     plan = load_plan(plan_id)
-    return render_fragment("plans/_tasks.html", plan=plan, stage_tasks=plan_stage_tasks(plan.id, plan.stage))
+    return render_fragment("plans/_tasks.html", plan=plan, **_stage_work(plan))
 
 
 @bp.get("/<int:plan_id>/activity")

@@ -16,7 +16,7 @@ from planapp.extensions import db
 from planapp.tasks import queries, services
 from planapp.tasks.forms import ActionForm, AttachmentForm, CommentForm, ReassignForm, version_of
 from planapp.tasks.lifecycle import actions_from
-from planapp.tasks.models import Task, TaskAttachment
+from planapp.tasks.models import Task, TaskAttachment, TaskComment
 from planapp.web.access import requires
 from planapp.web.htmx import render_fragment, trigger
 
@@ -151,6 +151,9 @@ def add_comment(task_id: int):
 @requires(Perm.VIEW_TASKS)
 def change_comment(task_id: int, comment_id: int, change: str):
     load_task(task_id)
+    comment = db.session.get(TaskComment, comment_id)
+    if comment is None or comment.task_id != task_id:  # only this task's comments, as downloads do for files
+        abort(404)
     return _run(task_id, lambda: services.set_comment_deleted(current_user, comment_id, change == "delete", now()),
                 _("The comment was hidden.") if change == "delete" else _("The comment was restored."),
                 component=_comments)
@@ -185,8 +188,8 @@ def attach(task_id: int):
 def download(task_id: int, attachment_id: int):
     task = load_task(task_id)
     attachment = db.session.get(TaskAttachment, attachment_id)
-    if attachment is None or attachment.task_id != task.id or attachment.deleted_at is not None:
-        abort(404)
+    if attachment is None or attachment.task_id != task.id or (attachment.deleted_at and not _reviewer(task)):
+        abort(404)  # a removed file is gone for everyone but reviewers, who judge whether to restore it
     # Always a download, with the type we checked at upload: never rendered by the browser as a page.
     return send_file(storage.path_of(attachment.stored_name), mimetype=attachment.content_type, as_attachment=True,
                      download_name=attachment.file_name)
@@ -196,6 +199,9 @@ def download(task_id: int, attachment_id: int):
 @requires(Perm.VIEW_TASKS)
 def change_file(task_id: int, attachment_id: int, change: str):
     load_task(task_id)
+    attachment = db.session.get(TaskAttachment, attachment_id)
+    if attachment is None or attachment.task_id != task_id:
+        abort(404)
     return _run(task_id, lambda: services.set_attachment_deleted(current_user, attachment_id, change == "delete",
                                                                  now()),
                 _("The file was removed; a supervisor can restore it.") if change == "delete"

@@ -3,9 +3,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField, validators
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField, validators
 
-from planapp.core.forms import choices, max_length, optional_int, required, strip
+from planapp.agencies.models import AgencyKind
+from planapp.core.forms import choices, max_length, optional_int, optional_text, required, strip
 from planapp.tasks.lifecycle import TaskKind
 
 
@@ -54,3 +55,28 @@ class NewTaskForm(FlaskForm):
 def version_of(form) -> int | None:
     value = (form.version.data or "").strip()
     return int(value) if value.isdecimal() and value.isascii() else None
+
+
+class TaskTemplateForm(FlaskForm):
+    stage = SelectField(_l("Stage"), validators=[required()])
+    kind = SelectField(_l("Kind"), validators=[required()])
+    title = StringField(_l("Title (Persian)"), validators=[required(), max_length(200)], filters=[strip])
+    title_en = StringField(_l("Title (English)"), validators=[validators.Optional(), max_length(200)],
+                           filters=[strip])
+    description = TextAreaField(_l("Description (Persian)"), validators=[validators.Optional(), max_length(10_000)])
+    description_en = TextAreaField(_l("Description (English)"),
+                                   validators=[validators.Optional(), max_length(10_000)])
+    agency_kind = SelectField(_l("Every active agency of the kind"), coerce=optional_text,
+                              validators=[validators.Optional()])
+    # The service says why an agency is refused (unknown or deactivated).
+    agency_ids = SelectMultipleField(_l("And these agencies"), coerce=int, validators=[validators.Optional()],
+                                     validate_choice=False)
+    mandatory = BooleanField(_l("Mandatory: the stage cannot end before it is accepted"), default=True)
+    due_in_days = StringField(_l("Due in (working days)"), validators=[required(), max_length(4)], filters=[strip])
+
+    def __init__(self, *args, stages: list, agencies: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stage.choices = choices((stage.value, stage.label) for stage in stages)
+        self.kind.choices = choices((kind.value, kind.label) for kind in TaskKind)
+        self.agency_kind.choices = choices([("", _l("— none —")), *((k.value, k.label) for k in AgencyKind)])
+        self.agency_ids.choices = choices(agencies)

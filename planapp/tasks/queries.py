@@ -11,6 +11,7 @@ from flask_sqlalchemy.pagination import Pagination
 
 from planapp.accounts.models import User
 from planapp.audit.models import AuditEvent
+from planapp.core.permissions import POLICY, Perm
 from planapp.core.text import fold
 from planapp.extensions import db
 from planapp.plans.workflow import Stage
@@ -113,6 +114,7 @@ def history(task_id: int, limit: int = 100) -> list[AuditEvent]:
 def colleagues(task: Task) -> list[tuple[int, str]]:
     if task.agency_id is None:
         return []
+    workers = [role for role, perms in POLICY.items() if Perm.WORK_ON_TASK in perms]  # not viewers, supervisors…
     rows = db.session.execute(sa.select(User.id, User.name).where(
-        User.agency_id == task.agency_id, User.is_active.is_(True)).order_by(User.name))
+        User.agency_id == task.agency_id, User.is_active.is_(True), User.role.in_(workers)).order_by(User.name))
     return [(user_id, name) for user_id, name in rows]

@@ -113,7 +113,8 @@ def create_task(actor: User, plan: Plan, data: dict[str, Any], now: datetime) ->
         raise ValidationFailed(_l("Address the task to one agency or to one person."), field="agency_id")
     if agency_id and not (agency := db.session.get(Agency, agency_id)) or (agency_id and not agency.is_active):
         raise ValidationFailed(_l("Choose an active agency."), field="agency_id")
-    if assignee_id and not (person := db.session.get(User, assignee_id)) or (assignee_id and not person.is_active):
+    if assignee_id and not (person := db.session.get(User, assignee_id)) or (
+            assignee_id and not can(person, Perm.WORK_ON_TASK)):  # active, and a role that works on tasks
         raise ValidationFailed(_l("Choose an active person."), field="assignee_id")
     due_on = data["due_on"] if isinstance(data.get("due_on"), date) else deadlines.parse_due_date(data.get("due_on"))
     if due_on < local_date(now):
@@ -197,7 +198,8 @@ def reassign(actor: User, task_id: int, user_id: int, reason: str, now: datetime
     task = lock_task(task_id)
     require(actor, Perm.WORK_ON_TASK, task)
     person = db.session.get(User, user_id)
-    if task.agency_id is None or person is None or not person.is_active or person.agency_id != task.agency_id:
+    if (task.agency_id is None or person is None or person.agency_id != task.agency_id
+            or not can(person, Perm.WORK_ON_TASK, task)):  # active, and a role that works on tasks
         raise ValidationFailed(_l("Choose an active colleague of the same agency."), field="user_id")
     reason = checks.text(reason, "reason", 500)
     before = {"taken_by_id": task.taken_by_id}

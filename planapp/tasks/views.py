@@ -12,7 +12,7 @@ from planapp.core import exports
 from planapp.core.clock import now
 from planapp.core.errors import DomainError
 from planapp.core.forms import apply_service_error
-from planapp.core.i18n import local_date
+from planapp.core.i18n import local_date, localized_digits
 from planapp.core.permissions import Perm, can
 from planapp.extensions import db
 from planapp.plans.views import load_plan
@@ -106,7 +106,7 @@ def extend():
         flash(str(error.message), "error")
     else:
         db.session.commit()
-        flash(_("The due date of %(n)s tasks was moved.", n=moved), "success")
+        flash(_("The due date of %(n)s tasks was moved.", n=localized_digits(moved)), "success")
     return redirect(url_for("tasks.review"))
 
 

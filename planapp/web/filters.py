@@ -29,6 +29,13 @@ def jdate(value: date | datetime | None, with_time: bool = False) -> str:
     return i18n.format_gregorian(value, with_time=with_time)
 
 
+def weekday(value: date | datetime | None) -> str:
+    """The day of the week in the UI language (جمعه, Friday)."""
+    from flask_babel import format_date
+
+    return "—" if value is None else format_date(i18n.local_date(value), "EEEE")
+
+
 def jdatetime_filter(value: datetime | None) -> str:
     return jdate(value, with_time=True)
 
@@ -72,6 +79,7 @@ def task_count() -> int:
 def init_app(app: Flask) -> None:
     app.add_template_filter(jdate, "jdate")
     app.add_template_filter(jdatetime_filter, "jdatetime")
+    app.add_template_filter(weekday, "weekday")
     app.add_template_filter(num, "num")
     app.add_template_filter(digits, "digits")
     app.add_template_filter(version, "version")
