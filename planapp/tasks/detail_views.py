@@ -15,6 +15,7 @@ from planapp.core.permissions import Perm, can
 from planapp.extensions import db
 from planapp.tasks import queries, services
 from planapp.tasks.forms import ActionForm, AttachmentForm, CommentForm, ReassignForm, version_of
+from planapp.tasks.kinds import kind_form
 from planapp.tasks.lifecycle import actions_from
 from planapp.tasks.models import Task, TaskAttachment, TaskComment
 from planapp.web.access import requires
@@ -90,7 +91,9 @@ def _run(task_id: int, change, success: str, component=None):
 @requires(Perm.VIEW_TASKS)
 def detail(task_id: int):
     task = load_task(task_id)
+    form = kind_form(task.kind)  # the data form this kind of task needs, if a domain registered one
     return render_template("tasks/detail.html", task=task, actions=_actions(task), today=local_date(now()),
+                           kind_form=form, kind_context=form.context(task, current_user) if form else {},
                            comments=queries.comments(task.id, _reviewer(task)),
                            attachments=queries.attachments(task.id, _reviewer(task)),
                            history=queries.history(task.id), colleagues=queries.colleagues(task),
