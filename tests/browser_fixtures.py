@@ -52,6 +52,40 @@ def live_server(ctx) -> Iterator[str]:
         thread.join(timeout=5)
 
 
+@pytest.fixture
+def server(ctx, make_app) -> Iterator[str]:
+    """The app over real HTTP, with CSRF protection on (the harness's test config turns it off)."""
+    from tests.test_browser import hand_over
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    hand_over()
+    try:
+        yield f"http://127.0.0.1:{http.server_port}"
+    finally:
+        http.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def contexts(browser):
+    """New browser contexts (one per person), each watched for CSP violations and script errors."""
+    from tests.test_browser import BrowserWatch
+
+    opened: list = []
+
+    def open_context(**options):
+        context = browser.new_context(locale="fa-IR", **options)
+        opened.append(context)
+        return context, BrowserWatch().attach(context)
+
+    yield open_context
+    for context in opened:
+        context.close()
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

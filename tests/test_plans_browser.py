@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, BrowserContext, Page, expect
-from werkzeug.serving import make_server
+from playwright.sync_api import Page, expect
 
 from planapp.approvals import services as approvals
 from planapp.approvals.models import RequestStatus, TransitionRequest
@@ -63,34 +60,7 @@ NOT_READY_FA = f"هنوز آماده نیست: {DESCRIBED_FA}"
 # --------------------------------------------------------------------------- fixtures and helpers
 
 
-@pytest.fixture
-def server(ctx, make_app) -> Iterator[str]:
-    """The app over real HTTP, with CSRF protection on (the harness's test config turns it off)."""
-    app = make_app(WTF_CSRF_ENABLED=True)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    hand_over()
-    try:
-        yield f"http://127.0.0.1:{http.server_port}"
-    finally:
-        http.shutdown()
-        thread.join(timeout=5)
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[Callable[..., tuple[BrowserContext, BrowserWatch]]]:
-    """New browser contexts (one per person), each watched for CSP violations and script errors."""
-    opened: list[BrowserContext] = []
-
-    def open_context(**options) -> tuple[BrowserContext, BrowserWatch]:
-        context = browser.new_context(locale="fa-IR", **options)
-        opened.append(context)
-        return context, BrowserWatch().attach(context)
-
-    yield open_context
-    for context in opened:
-        context.close()
+# `server` (CSRF on) and `contexts` (watched browser contexts) come from tests/browser_fixtures.py.
 
 
 def person(role: str, name: str) -> str:

@@ -11,15 +11,12 @@ JavaScript errors (RELIABILITY X3).
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, BrowserContext, Page, expect
-from werkzeug.serving import make_server
+from playwright.sync_api import Page, expect
 
 from planapp.audit.models import AuditEvent
 from planapp.extensions import db
@@ -79,34 +76,7 @@ FILE_NAME = "شاخص‌های راه و مسکن ۱۴۰۳.pdf"
 # --------------------------------------------------------------------------- fixtures and helpers
 
 
-@pytest.fixture
-def server(ctx, make_app) -> Iterator[str]:
-    """The app over real HTTP, with CSRF protection on (the harness's test config turns it off)."""
-    app = make_app(WTF_CSRF_ENABLED=True)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    hand_over()
-    try:
-        yield f"http://127.0.0.1:{http.server_port}"
-    finally:
-        http.shutdown()
-        thread.join(timeout=5)
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[Callable[..., tuple[BrowserContext, BrowserWatch]]]:
-    """New browser contexts (one per person), each watched for CSP violations and script errors."""
-    opened: list[BrowserContext] = []
-
-    def open_context(**options) -> tuple[BrowserContext, BrowserWatch]:
-        context = browser.new_context(locale="fa-IR", **options)
-        opened.append(context)
-        return context, BrowserWatch().attach(context)
-
-    yield open_context
-    for context in opened:
-        context.close()
+# `server` (CSRF on) and `contexts` (watched browser contexts) come from tests/browser_fixtures.py.
 
 
 def signed_in_page(contexts, base: str, email: str, **options) -> tuple[Page, BrowserWatch]:
