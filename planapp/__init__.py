@@ -128,10 +128,12 @@ def register_commands(app: Flask) -> None:
     from planapp import cli
     from planapp.calendar.cli import holidays_cli
     from planapp.plans.cli import workflow_group
+    from planapp.scheduler.cli import scheduler_cli
 
     cli.init_app(app)
     app.cli.add_command(workflow_group)
     app.cli.add_command(holidays_cli)
+    app.cli.add_command(scheduler_cli)  # `flask scheduler run` is its own process, never started from here
 
 
 def configure_logging(app: Flask) -> None:

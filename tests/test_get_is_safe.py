@@ -28,10 +28,13 @@ from planapp.extensions import db
 from planapp.notifications.models import Notification
 from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
+from planapp.scheduler.models import SchedulerLease
+from planapp.scheduler.runs import run_once
 from planapp.tasks import services as task_services
 from planapp.tasks.lifecycle import TaskKind
 from planapp.tasks.models import TaskTemplate
 from tests.factories import login, make_agency, make_plan, make_request, make_user, signed_in
+from tests.scheduler_jobs import store_job
 
 MISSING_ID = 987654
 # Query strings every list page is also crawled with: filters, searches, paging past the end, nonsense.
@@ -176,7 +179,10 @@ def a_lived_in_database() -> tuple[list[int], list[int]]:
     agencies.set_agency_active(None, closed, False)
     users = [make_user(role=role, agency=child) for role in ("supervisor", "officer", "participant", "viewer")]
     accounts.set_user_active(None, users[-1], False)
+    db.session.add(SchedulerLease(name="scheduler", holder="host:1:cafe", expires_at=now()))  # a scheduler ran
     db.session.commit()
+    run_once("clean_up", now(), lambda: "0 deleted")  # and recorded a job run
+    store_job("clean_up", {"days": 1}, now())  # in APScheduler's job store
     return [parent.id, child.id, closed.id], [user.id for user in users]
 
 

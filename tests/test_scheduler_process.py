@@ -1,0 +1,240 @@
+"""RELIABILITY W5 and missed runs, end to end: real `flask scheduler run` processes against the test database.
+
+Two processes start at once: exactly one leads and every (job, fire_time) runs exactly once; the leader is killed
+with SIGKILL and the standby takes over within a bound, with no duplicate. After days without a scheduler, a
+missed job runs once, not once per missed slot. The jobs are the fast test schedule (tests/scheduler_jobs.py),
+each execution a line in a file, so executions are counted independently of the job_runs rows.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from planapp.core import clock
+from planapp.extensions import db
+from planapp.scheduler import runner
+from planapp.scheduler.leader import leadership_for
+from planapp.scheduler.models import JobRun
+from tests.scheduler_jobs import store_job
+
+ROOT = Path(__file__).resolve().parent.parent
+FLASK = Path(sys.executable).parent / "flask"
+LEASE_SECONDS = 4  # standby polls every 4/3 s; a loaded SQLite leader still renews in time
+TAKEOVER_BOUND = 15  # seconds from SIGKILL to the standby's first run
+JOBS = sa.table(runner.JOB_TABLE, sa.column("id"), sa.column("next_run_time"))
+
+
+@pytest.fixture
+def scheduler_db(ctx) -> Iterator:
+    """ctx, with APScheduler's table (not a model, so not emptied by ctx) emptied too, before and after."""
+    db.session.execute(sa.delete(JOBS))
+    db.session.commit()
+    yield ctx
+    db.session.rollback()
+    db.session.execute(sa.delete(JOBS))
+    db.session.commit()
+
+
+class Schedulers:
+    """`flask scheduler run` processes of one test; all killed at the end, whatever happens."""
+
+    def __init__(self, database_url: str, tmp_path: Path, schedule: str) -> None:
+        self.tmp_path = tmp_path
+        self.log = tmp_path / "executions.log"
+        self.env = {
+            **os.environ, "FLASK_APP": "wsgi.py", "PLANAPP_ENV": "development", "DATABASE_URL": database_url,
+            "PLANAPP_SCHEDULE": schedule, "SCHEDULER_TEST_LOG": str(self.log),
+            "SCHEDULER_LEASE_SECONDS": str(LEASE_SECONDS), "PYTHONUNBUFFERED": "1",
+        }
+        self.env.pop("FLASK_DEBUG", None)
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self) -> subprocess.Popen:
+        output = (self.tmp_path / f"scheduler-{len(self.processes)}.out").open("w")
+        process = subprocess.Popen([str(FLASK), "scheduler", "run"], cwd=ROOT, env=self.env, stdout=output,
+                                   stderr=subprocess.STDOUT)
+        output.close()
+        process.output = self.tmp_path / f"scheduler-{len(self.processes)}.out"  # type: ignore[attr-defined]
+        self.processes.append(process)
+        return process
+
+    def by_pid(self, pid: int) -> subprocess.Popen:
+        return next(process for process in self.processes if process.pid == pid)
+
+    def executions(self) -> Counter:
+        lines = self.log.read_text().splitlines() if self.log.exists() else []
+        return Counter(tuple(line.split()[:2]) for line in lines)
+
+    def kill_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait(10)
+
+
+@pytest.fixture
+def schedulers(scheduler_db, database_url, tmp_path) -> Iterator[Callable[[str], Schedulers]]:
+    created: list[Schedulers] = []
+
+    def factory(schedule: str) -> Schedulers:
+        created.append(Schedulers(database_url, tmp_path, schedule))
+        return created[-1]
+
+    yield factory
+    for group in created:
+        group.kill_all()
+
+
+def committed_runs(job: str) -> list[sa.Row]:
+    """What the schedulers have committed, as plain rows: the read ends at once and nothing reloads later (on
+    SQLite every transaction takes the write lock, and the schedulers need it)."""
+    db.session.rollback()
+    columns = (JobRun.runner, JobRun.fire_time, JobRun.status, JobRun.started_at)
+    rows = list(db.session.execute(sa.select(*columns).where(JobRun.job == job).order_by(JobRun.fire_time)))
+    db.session.rollback()
+    return rows
+
+
+def wait_for(condition: Callable[[], object], seconds: float, what: str, processes: list) -> object:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    outputs = "\n".join(process.output.read_text()[-2000:] for process in processes)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}\n{outputs}")
+
+
+def pid_of(run: sa.Row) -> int:
+    return int(run.runner.split(":")[1])  # runner = host:pid:random
+
+
+def test_two_schedulers_one_leader_each_slot_once_and_the_standby_takes_over(schedulers, backend):
+    group = schedulers("tests.scheduler_jobs:SCHEDULE")
+    group.start()
+    group.start()
+    def four_ticks() -> list[sa.Row] | None:
+        runs = committed_runs("tick")
+        return runs if len(runs) >= 4 else None
+
+    ticks = wait_for(four_ticks, 30, "four ticks", group.processes)
+    leaders = {pid_of(run) for run in ticks}
+    assert len(leaders) == 1, f"two leaders ran jobs: {leaders}"
+    leader = group.by_pid(leaders.pop())
+    standby = next(process for process in group.processes if process is not leader)
+    assert "standby" in standby.output.read_text()
+
+    killed_at = clock.now()
+    leader.send_signal(signal.SIGKILL)
+    leader.wait(10)
+
+    def new_leader_runs() -> list[sa.Row]:
+        return [run for run in committed_runs("tick") if pid_of(run) == standby.pid]
+
+    wait_for(lambda: len(new_leader_runs()) >= 3, TAKEOVER_BOUND + 5, "three runs by the new leader",
+             group.processes)
+    first = new_leader_runs()[0]
+    takeover = (first.started_at - killed_at).total_seconds()
+
+    standby.send_signal(signal.SIGTERM)  # a clean stop: exit 0, leadership released
+    assert standby.wait(15) == 0, standby.output.read_text()[-2000:]
+
+    runs = committed_runs("tick")
+    executions = group.executions()
+    old = [run for run in runs if pid_of(run) == leader.pid]
+    new = [run for run in runs if pid_of(run) == standby.pid]
+    print(f"\n[{backend}] runs: {len(old)} by the first leader, {len(new)} by the second; "
+          f"takeover {takeover:.1f} s after SIGKILL; duplicate executions: "
+          f"{sum(count - 1 for count in executions.values())}")
+    assert takeover < TAKEOVER_BOUND
+    assert len(old) + len(new) == len(runs)  # nobody else ran anything
+    assert max(run.fire_time for run in old) < min(run.fire_time for run in new)  # never both at once
+    assert set(executions.values()) == {1}, [key for key, count in executions.items() if count > 1]
+    # Every finished run executed exactly once; only the run cut by SIGKILL may be left "running".
+    done = {("tick", run.fire_time.isoformat()) for run in runs if run.status == "done"}
+    executed = {(job, datetime.fromisoformat(fire).astimezone(UTC).isoformat()) for job, fire in executions}
+    assert done <= executed
+    assert len([run for run in runs if run.status != "done"]) <= 1
+    observer = leadership_for(db.engine, LEASE_SECONDS)
+    try:
+        assert observer.leader() is None
+    finally:
+        observer.release()
+
+
+def test_after_days_without_a_scheduler_a_missed_job_runs_once(schedulers, scheduler_db, backend):
+    """W6 at the scheduler's level: coalesce. An hourly job last scheduled three days ago has 72 missed slots."""
+    now = datetime.now(UTC)
+    long_ago = now.replace(minute=0, second=0, microsecond=0) - timedelta(days=3)
+    db.session.commit()
+    store_job("hourly", {"hours": 1}, long_ago)  # what a scheduler stopped three days ago leaves in its store
+
+    group = schedulers("tests.scheduler_jobs:HOURLY")
+    group.start()
+    wait_for(lambda: committed_runs("hourly"), 30, "the catch-up run", group.processes)
+    time.sleep(1.5)  # room for any further (wrong) catch-up run
+    group.processes[0].send_signal(signal.SIGTERM)
+    assert group.processes[0].wait(15) == 0
+
+    runs = committed_runs("hourly")
+    latest_slots = {moment.replace(minute=0, second=0, microsecond=0) for moment in (now, datetime.now(UTC))}
+    print(f"\n[{backend}] 72 slots missed; runs after restart: {len(runs)}; executions: "
+          f"{sum(group.executions().values())}")
+    assert len(runs) == 1 and runs[0].status == "done"
+    assert runs[0].fire_time in latest_slots
+    assert sum(group.executions().values()) == 1
+    db.session.rollback()
+    next_run = db.session.scalar(sa.select(JOBS.c.next_run_time).where(JOBS.c.id == "hourly"))
+    db.session.rollback()
+    assert next_run > time.time()  # back on schedule
+
+
+def invoke(app, *args: str):
+    """Run a CLI command as `flask …` does: its own application context and session."""
+    db.session.commit()
+    result = contextvars.Context().run(lambda: _invoke(app, args))
+    db.session.expire_all()
+    return result
+
+
+def _invoke(app, args):
+    with app.app_context():
+        return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_operators_run_a_job_now_and_see_the_status(scheduler_db, monkeypatch, tmp_path):
+    monkeypatch.setenv("PLANAPP_SCHEDULE", "tests.scheduler_jobs:SCHEDULE")
+    monkeypatch.setenv("SCHEDULER_TEST_LOG", str(tmp_path / "log"))
+    first = invoke(scheduler_db, "scheduler", "run-job", "tick")
+    assert first.exit_code == 0 and first.output.startswith("tick: done tick "), first.output
+    again = invoke(scheduler_db, "scheduler", "run-job", "tick")
+    assert "already run for this minute" in again.output or again.output.startswith("tick: done")  # minute edge
+    unknown = invoke(scheduler_db, "scheduler", "run-job", "nope")
+    assert unknown.exit_code != 0 and "the jobs are: tick" in unknown.output
+
+    status = invoke(scheduler_db, "scheduler", "status")
+    assert status.exit_code == 0, status.output
+    assert "leader: none" in status.output
+    assert any(line.startswith("tick ") and " done " in line for line in status.output.splitlines())
+
+    monkeypatch.setenv("PLANAPP_SCHEDULE", "tests.scheduler_jobs:MISSING")
+    failed = invoke(scheduler_db, "scheduler", "run-job", "missing")
+    assert failed.exit_code == 1 and "failed ModuleNotFoundError" in failed.output
+
+
+def test_creating_the_app_starts_no_scheduler(make_app):
+    make_app()
+    assert runner._app is None
