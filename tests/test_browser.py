@@ -8,75 +8,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, BrowserType, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, BrowserContext, BrowserType, Page, expect
 
-from planapp.extensions import db
-from tests.factories import PASSWORD, make_agency, make_user
+from tests.browser_fixtures import (
+    MOBILE,
+    BrowserWatch,
+    assert_same_document,
+    expect_language,
+    expect_no_horizontal_overflow,
+    hand_over,
+    no_reload_marker,
+    sign_in,
+)
+from tests.factories import make_agency, make_user
 
 pytestmark = pytest.mark.browser
-
-MOBILE = {"width": 375, "height": 740}
 
 # Persian UI strings the tests look for (from planapp/translations/fa/LC_MESSAGES/messages.po).
 FA_REQUIRED = "پر کردن این بخش الزامی است."
 FA_NO_MATCH = "دستگاهی یافت نشد."
 FA_SIGNED_OUT = "از سامانه خارج شدید."
 
-# Reports every CSP violation seen by the page to the test (the console also reports them; both are watched).
-_CSP_LISTENER = """
-window.__planappCspPending = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__planappCspPending.push(window.__planappReportCsp({
-    directive: event.violatedDirective, blocked: event.blockedURI, source: event.sourceFile,
-    line: event.lineNumber, sample: event.sample, page: document.location.href,
-  }));
-});
-"""
-
 
 # --------------------------------------------------------------------------- helpers
-
-
-@dataclass
-class BrowserWatch:
-    """CSP violations and JavaScript errors seen in one browser context."""
-
-    csp: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def attach(self, context: BrowserContext) -> BrowserWatch:
-        context.expose_binding("__planappReportCsp", lambda _source, info: self.csp.append(f"event: {info}"))
-        context.add_init_script(_CSP_LISTENER)
-        for page in context.pages:
-            self._watch_page(page)
-        context.on("page", self._watch_page)
-        return self
-
-    def _watch_page(self, page: Page) -> None:
-        page.on("console", self._on_console)
-        page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
-
-    def _on_console(self, message: ConsoleMessage) -> None:
-        text = message.text
-        if "Content Security Policy" in text or "Content-Security-Policy" in text:
-            self.csp.append(f"console {message.type}: {text} @ {message.location}")
-        elif message.type == "error":
-            self.errors.append(f"console error: {text} @ {message.location}")
-
-    @staticmethod
-    def settle(page: Page) -> None:
-        """Wait until the current document's violation reports have reached the test."""
-        page.evaluate("Promise.all(window.__planappCspPending || [])")
-
-    def assert_clean(self, page: Page | None = None) -> None:
-        if page is not None and not page.is_closed():
-            self.settle(page)
-        assert self.csp == [], "Content-Security-Policy violations:\n" + "\n".join(self.csp)
-        assert self.errors == [], "JavaScript errors:\n" + "\n".join(self.errors)
+# (BrowserWatch, sign_in and the other helpers the browser suites share are in tests/browser_fixtures.py)
 
 
 @pytest.fixture
@@ -93,36 +51,11 @@ def mobile_context(browser: Browser) -> Iterator[BrowserContext]:
         context.close()
 
 
-def hand_over() -> None:
-    """End the test's own transaction before the browser acts.
-
-    The served app answers in other threads; on SQLite every transaction (even a read, BEGIN IMMEDIATE)
-    holds the write lock, so a test that read a row after the factory's commit would block the server.
-    """
-    db.session.commit()
-
-
 def make_admin(name: str) -> str:
     """An administrator; returns the e-mail to sign in with."""
     email = make_user(role="admin", name=name).email
     hand_over()
     return email
-
-
-def sign_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None:
-    page.goto(f"{base}/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    page.locator("form button[type=submit].primary").click()
-    expect(page).to_have_url(f"{base}/")
-    expect(page.locator("#greeting")).to_be_visible()
-
-
-def expect_language(page: Page, lang: str, direction: str) -> None:
-    html = page.locator("html")
-    expect(html).to_have_attribute("lang", lang)
-    expect(html).to_have_attribute("dir", direction)
-    assert page.evaluate("getComputedStyle(document.body).direction") == direction
 
 
 def rendered_font_families(page: Page, selector: str) -> dict[str, int]:
@@ -148,40 +81,6 @@ def expect_vazirmatn(page: Page, selector: str) -> None:
     # Vazirmatn draws every glyph (Persian and Latin); no fallback font is used.
     assert set(families) == {"Vazirmatn"}, families
     assert page.evaluate("document.fonts.check('16px Vazirmatn')")
-
-
-def overflow_report(page: Page, width: int) -> tuple[int, list[str]]:
-    """The page's scroll width and the elements that stick out past the viewport's right or left edge."""
-    return page.evaluate(
-        """(width) => {
-          const out = [];
-          for (const el of document.querySelectorAll("body *")) {
-            const r = el.getBoundingClientRect();
-            if (r.width && (r.right > width + 1 || r.left < -1)) {
-              const name = `${el.tagName.toLowerCase()}#${el.id}.${el.className}`;
-              out.push(`${name} [${Math.round(r.left)}, ${Math.round(r.right)}]`);
-            }
-          }
-          return [document.documentElement.scrollWidth, out.slice(0, 15)];
-        }""",
-        width,
-    )
-
-
-def expect_no_horizontal_overflow(page: Page, what: str) -> None:
-    page.evaluate("document.fonts.ready.then(() => true)")
-    width = page.viewport_size["width"]
-    scroll_width, offenders = overflow_report(page, width)
-    assert scroll_width <= width + 1, f"{what}: scrollWidth {scroll_width} > {width}; sticking out: {offenders}"
-
-
-def no_reload_marker(page: Page) -> None:
-    """Marks the current document; the mark survives htmx swaps but not a full page load."""
-    page.evaluate("window.__planappSameDocument = true")
-
-
-def assert_same_document(page: Page) -> None:
-    assert page.evaluate("window.__planappSameDocument === true"), "the page was fully reloaded"
 
 
 # --------------------------------------------------------------------------- 3. the watcher itself

@@ -25,17 +25,16 @@ from planapp.extensions import db
 from planapp.plans import services as plans
 from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
-from tests.factories import make_user
-from tests.test_browser import (
+from tests.browser_fixtures import (
     MOBILE,
-    BrowserWatch,
     assert_same_document,
     expect_language,
     expect_no_horizontal_overflow,
     hand_over,
     no_reload_marker,
-    sign_in,
+    signed_in_page,
 )
+from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
 
@@ -60,20 +59,14 @@ NOT_READY_FA = f"هنوز آماده نیست: {DESCRIBED_FA}"
 # --------------------------------------------------------------------------- fixtures and helpers
 
 
-# `server` (CSRF on) and `contexts` (watched browser contexts) come from tests/browser_fixtures.py.
+# `server` (CSRF on) and `contexts` (watched browser contexts) come from tests/browser_fixtures.py, and so does
+# `signed_in_page` (a watched context's page, signed in).
 
 
 def person(role: str, name: str) -> str:
     email = make_user(role=role, name=name).email
     hand_over()
     return email
-
-
-def signed_in_page(contexts, base: str, email: str, **options) -> tuple[Page, BrowserWatch]:
-    context, watch = contexts(**options)
-    page = context.new_page()
-    sign_in(page, base, email)
-    return page, watch
 
 
 def csrf_token(page: Page) -> str:

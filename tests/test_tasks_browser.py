@@ -24,17 +24,16 @@ from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
 from planapp.tasks.lifecycle import TaskKind, TaskStatus
 from planapp.tasks.models import Task, TaskAttachment, TaskComment, TaskTemplate
-from tests.factories import make_agency, make_plan, make_request, make_user
-from tests.test_browser import (
+from tests.browser_fixtures import (
     MOBILE,
-    BrowserWatch,
     assert_same_document,
     expect_language,
     expect_no_horizontal_overflow,
     hand_over,
     no_reload_marker,
-    sign_in,
+    signed_in_page,
 )
+from tests.factories import make_agency, make_plan, make_request, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -76,14 +75,8 @@ FILE_NAME = "شاخص‌های راه و مسکن ۱۴۰۳.pdf"
 # --------------------------------------------------------------------------- fixtures and helpers
 
 
-# `server` (CSRF on) and `contexts` (watched browser contexts) come from tests/browser_fixtures.py.
-
-
-def signed_in_page(contexts, base: str, email: str, **options) -> tuple[Page, BrowserWatch]:
-    context, watch = contexts(**options)
-    page = context.new_page()
-    sign_in(page, base, email)
-    return page, watch
+# `server` (CSRF on) and `contexts` (watched browser contexts) come from tests/browser_fixtures.py, and so does
+# `signed_in_page` (a watched context's page, signed in).
 
 
 def small_pdf(folder: Path) -> Path:
