@@ -99,6 +99,8 @@ def register_blueprints(app: Flask) -> None:
     from planapp.audit.views import bp as audit_bp
     from planapp.calendar.views import bp as holidays_bp
     from planapp.dashboard.views import bp as dashboard_bp
+    from planapp.mail.preference_views import bp as email_preferences_bp
+    from planapp.mail.views import bp as outbox_bp
     from planapp.notifications.views import bp as notifications_bp
     from planapp.plans.views import bp as plans_bp
     from planapp.tasks.detail_views import bp as task_bp
@@ -108,7 +110,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts_bp, users_bp, agencies_bp, audit_bp, dashboard_bp, health_bp, plans_bp,
                       approvals_bp, notifications_bp, tasks_bp, task_bp, task_templates_bp, holidays_bp,
-                      delegations_bp):
+                      delegations_bp, outbox_bp, email_preferences_bp):
         app.register_blueprint(blueprint)
 
 

@@ -63,13 +63,23 @@ class Config:
     # Share of the planning council's members who must take part in a vote (quorum); majority of those present.
     COUNCIL_QUORUM = float(os.environ.get("COUNCIL_QUORUM", 2 / 3))
 
-    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
-    MAIL_PORT = env_int("MAIL_PORT", 1025)
-    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
-    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
-    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
-    MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
+    # E-mail. Without MAIL_SERVER (development) messages go to the development mailbox, an admin page, instead of
+    # SMTP. Values stay text here: a malformed one must not stop the app; the outbox page shows what is wrong.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = os.environ.get("MAIL_PORT", "")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_SECURITY = os.environ.get("MAIL_SECURITY", "")  # "", starttls or ssl
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "PlanApp <no-reply@planapp.local>")
+    MAIL_TIMEOUT_SECONDS = os.environ.get("MAIL_TIMEOUT_SECONDS", "20")
+    # Then the message is dead and admins are alerted: 48 attempts at most an hour apart ride out ~42 hours
+    # of SMTP outage without losing a message (planapp/mail/settings.py reads these, a bad one is reported).
+    MAIL_MAX_ATTEMPTS = os.environ.get("MAIL_MAX_ATTEMPTS", "48")
+    MAIL_RETRY_BASE_SECONDS = os.environ.get("MAIL_RETRY_BASE_SECONDS", "60")  # 1, 2, 4 … minutes
+    MAIL_RETRY_CAP_SECONDS = os.environ.get("MAIL_RETRY_CAP_SECONDS", "3600")  # never more than an hour apart
+    MAIL_KEEP_DAYS = os.environ.get("MAIL_KEEP_DAYS", "90")  # sent messages are deleted after this
+    # Links in e-mails need the public address of the site (no request to take it from in the scheduler).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
 
 
 class DevelopmentConfig(Config):

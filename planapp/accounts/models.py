@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import enum
 import secrets
 from datetime import date, datetime
 from functools import cached_property
@@ -12,6 +13,12 @@ from planapp.agencies.models import Agency
 from planapp.core.db import TimestampMixin, str_enum
 from planapp.core.permissions import Role
 from planapp.extensions import db
+
+
+class EmailPreference(enum.StrEnum):
+    IMMEDIATE = "immediate"  # each e-mail as it happens
+    DIGEST = "digest"  # one e-mail a day with everything
+    OFF = "off"  # only the critical ones (escalations, invitations, password resets, decisions to take)
 
 
 def new_session_token() -> str:
@@ -30,6 +37,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
     language: Mapped[str] = mapped_column(sa.String(5), default="fa")
     is_active: Mapped[bool] = mapped_column(default=True)
+    email_preference: Mapped[EmailPreference] = mapped_column(str_enum(EmailPreference),
+                                                              default=EmailPreference.IMMEDIATE)
     # Part of the login id in the session cookie: rotating it ends every session of this user
     # (sign-out, password change, deactivation), so a copied cookie dies with them.
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)

@@ -56,6 +56,7 @@ class Perm(enum.StrEnum):
     REVIEW_TASK = "review_task"  # accept or return submissions, cancel, extend deadlines, ad-hoc tasks
     MANAGE_TASK_TEMPLATES = "manage_task_templates"
     MANAGE_HOLIDAYS = "manage_holidays"
+    MANAGE_OUTBOX = "manage_outbox"  # the e-mail outbox: read every message, resend; the development mailbox
 
 
 _PLAN_WORK = frozenset(
@@ -69,7 +70,7 @@ _TASK_WORK = frozenset({Perm.VIEW_TASKS, Perm.WORK_ON_TASK})
 POLICY: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(
         {Perm.USE_APP, Perm.MANAGE_AGENCIES, Perm.MANAGE_USERS, Perm.DEACTIVATE_USER, Perm.VIEW_AUDIT, Perm.VIEW_PLANS,
-         Perm.MANAGE_TASK_TEMPLATES, Perm.MANAGE_HOLIDAYS}
+         Perm.MANAGE_TASK_TEMPLATES, Perm.MANAGE_HOLIDAYS, Perm.MANAGE_OUTBOX}
     ),
     Role.SUPERVISOR: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}) | _PLAN_WORK,
     Role.OFFICER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}) | _TASK_WORK,

@@ -39,7 +39,8 @@ def search_key(*parts: str | None) -> str:
 
 
 def clean_line(text: str | None) -> str:
-    """A single line of user text: no control characters (no forged log lines or headers), trimmed."""
+    """A single line of user text: no control characters and no line or paragraph separators (U+2028/2029,
+    which str.splitlines() and so the e-mail package treat as line breaks): no forged log lines or headers."""
     if not text:
         return ""
-    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text).strip()
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text).strip()

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from planapp.core.i18n import localized_digits
 from planapp.plans.workflow import Stage
 
 TEMPLATES = {
@@ -18,6 +19,8 @@ TEMPLATES = {
     "task.accepted": _l("Task «%(task)s» of «%(plan)s» was accepted."),
     "task.returned": _l("Task «%(task)s» of «%(plan)s» was returned for changes: %(reason)s"),
     "task.cancelled": _l("Task «%(task)s» of «%(plan)s» was cancelled: %(reason)s"),
+    "mail.dead": _l("An e-mail to %(to)s could not be sent: %(error)s"),
+    "mail.dead_many": _l("%(count)s e-mails could not be sent: %(error)s"),
 }
 
 
@@ -30,4 +33,7 @@ def render(kind: str, params: dict[str, Any]) -> str:
         values["actor"] = _l("system")  # the system asked by itself
     if "stage" in values:
         values["stage"] = Stage(values["stage"]).label
+    for name in ("days", "count"):
+        if name in values:
+            values[name] = localized_digits(values[name])
     return str(template % values)

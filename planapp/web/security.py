@@ -64,8 +64,21 @@ def enforce_session_lifetime() -> Any:
             response.headers["HX-Redirect"] = target
             return response
         return redirect(target)
-    session["seen"] = now
+    if not _is_background_request():
+        session["seen"] = now
     return None
+
+
+def background(view: Any) -> Any:
+    """Mark a route that the page polls by itself (the notification bell): it never counts as the person's
+    activity, so an open tab cannot keep an idle session alive past SESSION_IDLE_TIMEOUT."""
+    view.background_request = True
+    return view
+
+
+def _is_background_request() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "background_request", False)
 
 
 def init_app(app: Flask) -> None:
