@@ -26,7 +26,7 @@ from planapp.extensions import db
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
-pytest_plugins = ["tests.browser_fixtures"]
+pytest_plugins = ["tests.browser_fixtures", "tests.smtp_fixtures"]
 
 
 def _postgres_error() -> str | None:

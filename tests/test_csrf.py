@@ -29,7 +29,9 @@ from planapp.approvals import services as approvals
 from planapp.calendar import services as calendar_services
 from planapp.core.clock import now
 from planapp.extensions import db
+from planapp.mail.models import MailStatus, OutboxMessage
 from planapp.notifications.models import Notification
+from planapp.notifications.services import notify
 from planapp.plans import services as plan_services
 from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
@@ -225,6 +227,8 @@ CASES: dict[str, Case] = {
                                                          "substitute_id": str(w.tasks["colleague_id"]),
                                                          "reason": "مرخصی"}, as_who="officer"),
     "delegations.revoke": Case(_setting("delegation_id", "delegation_id"), lambda w: {}, as_who="officer"),
+    "outbox.resend": Case(_setting("dead_message_id", "message_id"), lambda w: {}),
+    "email_preferences.edit": Case(no_url_values, lambda w: {"email_preference": "digest"}, as_who="officer"),
 }
 
 
@@ -253,9 +257,13 @@ def build_settings_world(emails: dict[str, str], tasks: dict[str, int]) -> dict[
     officer = db.session.scalar(sa.select(User).where(User.email == emails["officer"]))
     delegation = delegations.set_delegation(officer, {"starts_on": date(2099, 2, 1), "ends_on": date(2099, 2, 5),
                                                       "substitute_id": tasks["colleague_id"]}, now())
+    notify([officer.id], "task.assigned", {"task": "وظیفه", "plan": "برنامه"}, "/tasks/", now())
+    db.session.flush()
+    dead = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.user_id == officer.id))
+    dead.status, dead.last_error = MailStatus.DEAD, "SMTP 550: mailbox unavailable"
     db.session.commit()
     return {"template_id": template.id, "inactive_template_id": retired.id, "holiday_id": holiday.id,
-            "delegation_id": delegation.id}
+            "delegation_id": delegation.id, "dead_message_id": dead.id}
 
 
 def build_task_world(plan_id: int, emails: dict[str, str]) -> dict[str, int]:

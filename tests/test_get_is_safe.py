@@ -25,7 +25,9 @@ from planapp.calendar.models import Holiday
 from planapp.calendar.seed import seed_holidays
 from planapp.core.clock import now
 from planapp.extensions import db
+from planapp.mail.models import MailStatus, OutboxMessage
 from planapp.notifications.models import Notification
+from planapp.notifications.services import notify
 from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
 from planapp.scheduler.models import SchedulerLease
@@ -52,6 +54,7 @@ LIST_QUERIES = [
     "?page=-1&status=bogus",
     "?year=۱۴۰۴&stage=goals&kind=other",  # holidays of another year, templates of one stage and kind
     "?year=99999&stage=bogus",
+    "?status=dead&kind=task.assigned&q=example",  # the outbox's filters
 ]
 # htmx asks for a fragment by naming its target; boosted navigation asks for the whole page.
 HTMX_HEADERS = [
@@ -65,6 +68,8 @@ HTMX_HEADERS = [
     {"HX-Request": "true", "HX-Target": "template-table"},
     {"HX-Request": "true", "HX-Target": "holiday-table"},
     {"HX-Request": "true", "HX-Target": "delegation-panel"},
+    {"HX-Request": "true", "HX-Target": "outbox-table"},
+    {"HX-Request": "true", "HX-Target": "notification-list"},
 ]
 
 
@@ -102,6 +107,7 @@ def values_for_every_argument(agency_ids: list[int], user_ids: list[int],
         "fmt": plans.get("fmt", ["csv"]),
         "template_id": [*plans.get("template_id", []), MISSING_ID],
         "holiday_id": [*plans.get("holiday_id", []), MISSING_ID],
+        "message_id": [*plans.get("message_id", []), MISSING_ID],
     }
 
 
@@ -140,6 +146,17 @@ def plans_with_requests() -> dict[str, list[int]]:
     notifications = list(db.session.scalars(sa.select(Notification.id)))
     return {"plan_id": [draft.id, approving.id, published.id], "request_id": [asked.id, council.id, decided.id],
             "notification_id": notifications[:3], "supervisor": [owner.id]}
+
+
+def outbox_with_every_status(user: User) -> dict[str, list[int]]:
+    """E-mails queued, sent, failed and held for the digest (the development mailbox shows them all)."""
+    notify([user.id], "task.assigned", {"task": "وظیفه", "plan": "برنامه"}, "/tasks/", now())
+    db.session.commit()
+    messages = list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
+    for message, status in zip(messages, (MailStatus.SENT, MailStatus.DEAD, MailStatus.DIGEST), strict=False):
+        message.status, message.last_error = status, "SMTP 451: try later"
+    db.session.commit()
+    return {"message_id": [message.id for message in messages[:4]]}
 
 
 def every_get_url(app: Flask, values: dict[str, list]) -> Iterator[tuple[str, str]]:
@@ -196,6 +213,7 @@ def test_crawling_every_get_route_as_admin_changes_nothing(client, ctx):
     officer = db.session.get(User, user_ids[1])
     plans |= tasks_with_everything(plans["plan_id"][0], officer.agency_id, officer,
                                    db.session.get(User, plans["supervisor"][0]))
+    plans |= outbox_with_every_status(officer)
     urls = list(every_get_url(ctx, values_for_every_argument(agency_ids, [*user_ids, admin.id], plans)))
     assert all(count > 0 for count in row_counts().values()), row_counts()
 

@@ -30,6 +30,7 @@ EXPECTED: dict[Perm, set[Role]] = {
     Perm.REVIEW_TASK: {S},
     Perm.MANAGE_TASK_TEMPLATES: {A},
     Perm.MANAGE_HOLIDAYS: {A},
+    Perm.MANAGE_OUTBOX: {A},
 }
 
 

@@ -12,6 +12,7 @@ from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -21,6 +22,8 @@ from planapp.calendar import services as calendar_services
 from planapp.core.clock import now
 from planapp.core.permissions import POLICY, Perm, Role, can
 from planapp.extensions import db
+from planapp.mail.models import OutboxMessage
+from planapp.notifications.services import notify
 from planapp.plans import services as plan_services
 from planapp.plans.workflow import Stage
 from planapp.tasks import services as task_services
@@ -72,6 +75,9 @@ ROUTE_MATRIX: dict[str, object] = {
     "notifications.list": Perm.USE_APP,
     "notifications.read": Perm.USE_APP,
     "notifications.read_all": Perm.USE_APP,
+    "notifications.count": Perm.USE_APP,
+    "email_preferences.edit": Perm.USE_APP,
+    **{f"outbox.{name}": Perm.MANAGE_OUTBOX for name in ("list", "detail", "resend")},
     "plans.stage_tasks": Perm.VIEW_PLANS,
     "tasks.inbox": Perm.VIEW_TASKS,
     "tasks.review": Perm.REVIEW_TASK,
@@ -163,8 +169,11 @@ def ids(ctx: Flask) -> dict[str, object]:
     template = template_services.create_template(None, {"stage": "goals", "kind": "other", "title": "الگوی نمونه",
                                                         "agency_kind": "government", "due_in_days": 5})
     holiday = calendar_services.add_holiday(None, {"day": date(2026, 3, 21), "name": "نوروز"})
+    notify([other.id], "task.assigned", {"task": "وظیفهٔ نمونه", "plan": "برنامهٔ نمونه"}, "/tasks/", now())
     db.session.commit()
-    return {"user_id": other.id, "agency_id": other.agency_id, "filename": "css/app.css", "plan_id": plan.id,
+    message_id = db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.user_id == other.id))
+    return {"message_id": message_id,
+            "user_id": other.id, "agency_id": other.agency_id, "filename": "css/app.css", "plan_id": plan.id,
             "request_id": request.id, "notification_id": 1, "task_id": task.id, "attachment_id": attachment.id,
             "fmt": "csv", "task": task, "template_id": template.id, "holiday_id": holiday.id}
 

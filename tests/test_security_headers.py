@@ -22,6 +22,7 @@ from planapp.calendar import services as calendar_services
 from planapp.config import ProductionConfig, check_production_config
 from planapp.core.clock import now
 from planapp.extensions import db
+from planapp.mail.models import OutboxMessage
 from planapp.notifications.models import Notification
 from planapp.tasks import services as task_services
 from planapp.tasks import template_services
@@ -123,7 +124,9 @@ def a_plan_before_the_council() -> dict[str, int]:
     holiday = calendar_services.add_holiday(None, {"day": date(2026, 3, 21), "name": "نوروز"})
     db.session.commit()
     notification = db.session.scalar(sa.select(Notification.id))
-    return {"plan_id": plan.id, "request_id": request.id, "notification_id": notification, "task_id": task.id,
+    message = db.session.scalar(sa.select(OutboxMessage.id))  # the e-mail twin of a notification
+    return {"message_id": message,
+            "plan_id": plan.id, "request_id": request.id, "notification_id": notification, "task_id": task.id,
             "attachment_id": attachment.id, "fmt": "xlsx", "template_id": template.id, "holiday_id": holiday.id}
 
 

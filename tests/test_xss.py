@@ -30,6 +30,8 @@ from planapp.calendar.models import Holiday
 from planapp.core.clock import now
 from planapp.core.i18n import local_date
 from planapp.extensions import db
+from planapp.mail.models import OutboxMessage
+from planapp.notifications.services import notify
 from planapp.tasks.models import TaskTemplate
 from tests.factories import PASSWORD, make_user, signed_in
 
@@ -122,6 +124,7 @@ class HostileSite:
     users: list[User] = field(default_factory=list)
     template_ids: list[int] = field(default_factory=list)
     holiday_ids: list[int] = field(default_factory=list)
+    message_ids: list[int] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     form_responses: dict[str, TestResponse] = field(default_factory=dict)
 
@@ -281,6 +284,16 @@ def sign_in_with_payloads(app: Flask, site: HostileSite) -> None:
         )
 
 
+def write_outbox(site: HostileSite) -> None:
+    """E-mails to the hostile users about tasks titled with payloads: subjects, names and bodies in the outbox."""
+    for n, (payload, user) in enumerate(zip(PAYLOADS, site.users, strict=True)):
+        notify([user.id], "task.returned", {"task": payload, "plan": payload, "reason": payload}, f"/tasks/{n}/",
+               now())
+    db.session.commit()
+    site.message_ids = list(db.session.scalars(sa.select(OutboxMessage.id).order_by(OutboxMessage.id)))
+    assert len(site.message_ids) >= len(PAYLOADS)
+
+
 @pytest.fixture
 def hostile_site(client: FlaskClient, ctx: Flask) -> HostileSite:
     admin = make_user(role="admin")
@@ -289,6 +302,7 @@ def hostile_site(client: FlaskClient, ctx: Flask) -> HostileSite:
     write_every_field(client, site)
     write_settings(client, site)
     sign_in_with_payloads(ctx, site)
+    write_outbox(site)
     return site
 
 
@@ -302,6 +316,7 @@ def every_page_and_fragment(client: FlaskClient, app: Flask, site: HostileSite) 
         "user_id": [user.id for user in [*site.users, site.admin]],
         "template_id": site.template_ids,
         "holiday_id": site.holiday_ids,
+        "message_id": site.message_ids,
     }
     adapter = app.url_map.bind("localhost")
     responses: dict[str, TestResponse] = {}
@@ -316,7 +331,7 @@ def every_page_and_fragment(client: FlaskClient, app: Flask, site: HostileSite) 
             url = adapter.build(rule.endpoint, {argument: value} if argument else {})
             responses[url] = client.get(url)
     fragments = {"/admin/agencies/": "agency-table", "/admin/users/": "user-table", "/admin/audit/": "audit-table",
-                 "/admin/task-templates/": "template-table"}
+                 "/admin/task-templates/": "template-table", "/admin/outbox/": "outbox-table"}
     for url, target in {"/admin/holidays/?year=1405": "holiday-table",
                         "/account/delegation": "delegation-panel"}.items():
         responses[url] = client.get(url)
@@ -376,6 +391,9 @@ def test_the_payloads_are_shown_escaped_where_they_belong(client, ctx, hostile_s
     for payload in PAYLOADS[2:]:
         assert shows_escaped(templates, payload), payload  # title, English title, description, agency
         assert shows_escaped(holidays, payload), payload
+    outbox = client.get("/admin/outbox/").text
+    for payload in PAYLOADS:
+        assert shows_escaped(outbox, payload), payload  # the subjects (task titles) and the recipients' names
     for payload in PAYLOADS[:3]:
         assert shows_escaped(delegation, payload), payload  # the reasons
     assert shows_escaped(delegation, PAYLOADS[4])  # the substitute's name
@@ -410,7 +428,8 @@ def test_the_dashboard_of_a_user_named_with_a_payload_escapes_it(ctx, hostile_si
 def test_query_strings_and_paths_are_not_reflected_unescaped(client, hostile_site):
     """X1: searches, filters, `next` and unknown paths echo nothing raw (reflected XSS)."""
     responses: dict[str, TestResponse] = {}
-    lists = {"/admin/agencies/": "agency-table", "/admin/users/": "user-table", "/admin/audit/": "audit-table"}
+    lists = {"/admin/agencies/": "agency-table", "/admin/users/": "user-table", "/admin/audit/": "audit-table",
+             "/admin/outbox/": "outbox-table"}
     for n, payload in enumerate(PAYLOADS):
         value = quote(payload, safe="")
         for url, target in lists.items():
