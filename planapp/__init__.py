@@ -93,8 +93,11 @@ def register_workflow_plugins() -> None:
 def register_blueprints(app: Flask) -> None:
     from planapp.accounts.admin_views import bp as users_bp
     from planapp.accounts.delegation_views import bp as delegations_bp
+    from planapp.accounts.invitation_views import bp as invitations_bp
+    from planapp.accounts.reset_views import bp as password_bp
     from planapp.accounts.views import bp as accounts_bp
     from planapp.agencies.views import bp as agencies_bp
+    from planapp.approvals.decision_views import bp as decisions_bp
     from planapp.approvals.views import bp as approvals_bp
     from planapp.audit.views import bp as audit_bp
     from planapp.calendar.views import bp as holidays_bp
@@ -110,7 +113,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts_bp, users_bp, agencies_bp, audit_bp, dashboard_bp, health_bp, plans_bp,
                       approvals_bp, notifications_bp, tasks_bp, task_bp, task_templates_bp, holidays_bp,
-                      delegations_bp, outbox_bp, email_preferences_bp):
+                      delegations_bp, outbox_bp, email_preferences_bp, invitations_bp, password_bp, decisions_bp):
         app.register_blueprint(blueprint)
 
 

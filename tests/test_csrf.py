@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from planapp.accounts import delegations
+from planapp.accounts import delegations, invitations, resets
 from planapp.accounts import services as accounts
 from planapp.accounts.models import User
 from planapp.agencies import services as agencies
@@ -230,6 +231,50 @@ CASES: dict[str, Case] = {
     "outbox.resend": Case(_setting("dead_message_id", "message_id"), lambda w: {}),
     "email_preferences.edit": Case(no_url_values, lambda w: {"email_preference": "digest"}, as_who="officer"),
 }
+
+
+def _mailed_link(pattern: str, key: str | None = None) -> str:
+    """A link's raw token, read from its e-mail (the only place it exists): the newest such one, or by key."""
+    query = sa.select(OutboxMessage.text_body).order_by(OutboxMessage.id.desc())
+    bodies = db.session.scalars(query.where(OutboxMessage.key == key) if key else query)
+    return next(found.group(1) for body in bodies if (found := re.search(pattern, body)))
+
+
+def _invitation_link(world: World) -> dict:
+    supervisor = db.session.scalar(sa.select(User).where(User.email == world.emails["supervisor"]))
+    invitations.invite_participant(supervisor, {"email": "invited@example.ir", "name": "مهمان",
+                                                "agency_id": world.agency_id}, now(), 7)
+    db.session.commit()
+    return {"invitation_token": _mailed_link(r"/invitation/([\w-]{43})")}
+
+
+def _reset_link(world: World) -> dict:
+    resets.request_password_reset(world.admin_email, now(), 60)
+    db.session.commit()
+    return {"reset_token": _mailed_link(r"/password/reset/([\w-]{43})")}
+
+
+def _decision_link(world: World) -> dict:
+    me = db.session.scalar(sa.select(User.id).where(User.email == world.emails["supervisor"]))
+    key = f"transition.requested:{world.requests['asked_by_other']}:{me}"
+    return {"decision_token": _mailed_link(r"/decide/([\w-]{43})", key)}
+
+
+def _set_password(world: World) -> dict:
+    return {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+
+
+# Links from e-mails: the URL is made (and the link issued, committed) before the database is checksummed.
+CASES.update({
+    "invitations.create": Case(no_url_values, lambda w: {"email": "new.guest@example.ir", "name": "مهمان تازه",
+                                                         "agency_id": str(w.agency_id), "language": "fa"},
+                               as_who="supervisor"),
+    "invitations.accept": Case(_invitation_link, _set_password, signed_in=False),
+    "password.forgot": Case(no_url_values, lambda w: {"email": w.admin_email}, signed_in=False),
+    "password.reset": Case(_reset_link, _set_password, signed_in=False),
+    "decisions.decide": Case(_decision_link, lambda w: {"decision": "reject", "comment": "اصلاح شود"},
+                             as_who="supervisor"),
+})
 
 
 def build_world() -> World:

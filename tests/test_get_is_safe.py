@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from planapp.accounts import invitations, resets
 from planapp.accounts import services as accounts
 from planapp.accounts.models import Delegation, User
 from planapp.agencies import services as agencies
@@ -107,6 +109,8 @@ def values_for_every_argument(agency_ids: list[int], user_ids: list[int],
         "fmt": plans.get("fmt", ["csv"]),
         "template_id": [*plans.get("template_id", []), MISSING_ID],
         "holiday_id": [*plans.get("holiday_id", []), MISSING_ID],
+        **{name: [*plans.get(name, []), "no-such-link"] for name in ("invitation_token", "reset_token",
+                                                                    "decision_token")},
         "message_id": [*plans.get("message_id", []), MISSING_ID],
     }
 
@@ -157,6 +161,28 @@ def outbox_with_every_status(user: User) -> dict[str, list[int]]:
         message.status, message.last_error = status, "SMTP 451: try later"
     db.session.commit()
     return {"message_id": [message.id for message in messages[:4]]}
+
+
+def links_from_e_mails(supervisor: User, task_id: int, request_id: int) -> dict[str, list[str]]:
+    """Invitation, reset and decision links as the e-mails carry them — usable, used and expired — and a task guest."""
+    invite = {"name": "مهمان", "agency_id": supervisor.agency_id}
+    invitations.invite_participant(supervisor, {**invite, "email": "guest@example.ir", "task_id": task_id}, now(), 7)
+    invitations.invite_participant(supervisor, {**invite, "email": "done@example.ir"}, now(), 7)
+    invitations.invite_participant(supervisor, {**invite, "email": "late@example.ir"}, now() - timedelta(days=9), 7)
+    resets.request_password_reset(supervisor.email, now(), 60)
+    db.session.commit()
+
+    def mailed(pattern: str, key: str | None = None) -> list[str]:
+        query = sa.select(OutboxMessage.text_body).order_by(OutboxMessage.id)
+        bodies = db.session.scalars(query.where(OutboxMessage.key == key) if key else query)
+        return [found.group(1) for body in bodies if (found := re.search(pattern, body))]
+
+    invited = mailed(r"/invitation/([\w-]{43})")
+    invitations.accept_invitation(invited[1], "a-good-password-1", now())  # used
+    db.session.commit()
+    decision = mailed(r"/decide/([\w-]{43})", f"transition.requested:{request_id}:{supervisor.id}")
+    return {"invitation_token": invited, "reset_token": mailed(r"/password/reset/([\w-]{43})"),
+            "decision_token": decision}
 
 
 def every_get_url(app: Flask, values: dict[str, list]) -> Iterator[tuple[str, str]]:
@@ -213,6 +239,8 @@ def test_crawling_every_get_route_as_admin_changes_nothing(client, ctx):
     officer = db.session.get(User, user_ids[1])
     plans |= tasks_with_everything(plans["plan_id"][0], officer.agency_id, officer,
                                    db.session.get(User, plans["supervisor"][0]))
+    plans |= links_from_e_mails(db.session.get(User, plans["supervisor"][0]), plans["task_id"][0],
+                                plans["request_id"][0])
     plans |= outbox_with_every_status(officer)
     urls = list(every_get_url(ctx, values_for_every_argument(agency_ids, [*user_ids, admin.id], plans)))
     assert all(count > 0 for count in row_counts().values()), row_counts()

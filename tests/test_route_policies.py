@@ -8,7 +8,7 @@ even to an administrator.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from planapp.accounts import services as accounts
+from planapp.accounts import tokens
 from planapp.approvals import services as approvals
 from planapp.calendar import services as calendar_services
 from planapp.core.clock import now
@@ -37,6 +38,13 @@ ROUTE_MATRIX: dict[str, object] = {
     "static": PUBLIC,
     "accounts.login": PUBLIC,
     "accounts.set_language": PUBLIC,
+    "invitations.accept": PUBLIC,
+    "password.forgot": PUBLIC,
+    "password.reset": PUBLIC,
+    "invitations.list": Perm.INVITE_PARTICIPANT,
+    "invitations.create": Perm.INVITE_PARTICIPANT,
+    "decisions.confirm": Perm.DECIDE_TRANSITION,
+    "decisions.decide": Perm.DECIDE_TRANSITION,
     "health.healthz": PUBLIC,
     "accounts.logout": Perm.USE_APP,
     "accounts.change_password": Perm.USE_APP,
@@ -102,6 +110,8 @@ SUPERVISORS_SENT_ON = {"tasks.inbox"}
 ANSWERS_404_WHEN_ALLOWED = {"approvals.resolution_document"}
 # Public pages every visitor gets with 200 — except the sign-in page, which sends a signed-in user on.
 SENDS_SIGNED_IN_USERS_ON = {"accounts.login"}
+# A link from an e-mail, sent to someone else than the users walking the matrix: those allowed get 403.
+SENT_TO_SOMEONE_ELSE = {"decisions.confirm"}
 
 
 def endpoints_without_policy(app: Flask) -> list[str]:
@@ -136,6 +146,8 @@ def expected_status(policy: object, endpoint: str, user, task=None) -> int:
         return 404
     if user is not None and endpoint in SUPERVISORS_SENT_ON and can(user, Perm.REVIEW_TASK):
         return 302
+    if user is not None and endpoint in SENT_TO_SOMEONE_ELSE and can(user, policy):
+        return 403
     if policy == PUBLIC:
         return 302 if user is not None and endpoint in SENDS_SIGNED_IN_USERS_ON else 200
     if user is None:
@@ -169,10 +181,17 @@ def ids(ctx: Flask) -> dict[str, object]:
     template = template_services.create_template(None, {"stage": "goals", "kind": "other", "title": "الگوی نمونه",
                                                         "agency_kind": "government", "due_in_days": 5})
     holiday = calendar_services.add_holiday(None, {"day": date(2026, 3, 21), "name": "نوروز"})
+    links = {  # links from e-mails (invitation and reset pages are public; the decision link is the owner's)
+        "invitation_token": tokens.issue(tokens.INVITATION, other, timedelta(days=7), now()),
+        "reset_token": tokens.issue(tokens.PASSWORD_RESET, other, timedelta(minutes=60), now()),
+        "decision_token": tokens.issue(tokens.DECISION, owner, timedelta(hours=72), now(),
+                                       payload={"request_id": request.id}),
+    }
     notify([other.id], "task.assigned", {"task": "وظیفهٔ نمونه", "plan": "برنامهٔ نمونه"}, "/tasks/", now())
     db.session.commit()
     message_id = db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.user_id == other.id))
-    return {"message_id": message_id,
+    return {**links,
+            "message_id": message_id,
             "user_id": other.id, "agency_id": other.agency_id, "filename": "css/app.css", "plan_id": plan.id,
             "request_id": request.id, "notification_id": 1, "task_id": task.id, "attachment_id": attachment.id,
             "fmt": "csv", "task": task, "template_id": template.id, "holiday_id": holiday.id}

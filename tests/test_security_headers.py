@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import date
+from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from planapp.accounts import tokens
 from planapp.approvals import services as approvals
 from planapp.calendar import services as calendar_services
 from planapp.config import ProductionConfig, check_production_config
@@ -222,19 +223,36 @@ class AdminOrSupervisor:
         return response
 
 
-@pytest.fixture
-def site_client(client: FlaskClient, ctx: Flask) -> AdminOrSupervisor:
-    supervisor = signed_in(ctx.test_client(), make_user(role="supervisor"))
-    return AdminOrSupervisor(client, supervisor)
+def links_from_e_mails(supervisor, person, request_id: int) -> dict[str, str]:
+    """An invitation and a password-reset link for `person`, a decision link for `supervisor`."""
+    links = {"invitation_token": tokens.issue(tokens.INVITATION, person, timedelta(days=7), now()),
+             "reset_token": tokens.issue(tokens.PASSWORD_RESET, person, timedelta(minutes=60), now()),
+             "decision_token": tokens.issue(tokens.DECISION, supervisor, timedelta(hours=72), now(),
+                                            payload={"request_id": request_id})}
+    db.session.commit()
+    return links
 
 
 @pytest.fixture
-def admin_site(client: FlaskClient, ctx: Flask):
-    """A signed-in admin, one agency and one other user: every GET URL of the app can be filled in."""
+def supervisor(ctx: Flask):
+    return make_user(role="supervisor")
+
+
+@pytest.fixture
+def site_client(client: FlaskClient, ctx: Flask, supervisor) -> AdminOrSupervisor:
+    return AdminOrSupervisor(client, signed_in(ctx.test_client(), supervisor))
+
+
+@pytest.fixture
+def admin_site(client: FlaskClient, ctx: Flask, supervisor):
+    """A signed-in admin, one agency and one other user: every GET URL of the app can be filled in (a decision
+    link opens for the supervisor it was sent to, the one `site_client` signs in)."""
     admin = make_user(role="admin")
     other = make_user(role="officer", agency=make_agency())
     signed_in(client, admin)
-    return every_get_url(ctx, url_values(other.agency_id, other.id, a_plan_before_the_council()))
+    plan_ids = a_plan_before_the_council()
+    links = links_from_e_mails(supervisor, other, plan_ids["request_id"])
+    return every_get_url(ctx, url_values(other.agency_id, other.id, {**plan_ids, **links}))
 
 
 def html_responses_of_the_app(client: FlaskClient, admin_site: dict[str, str], make_app) -> dict[str, TestResponse]:

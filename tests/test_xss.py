@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 from werkzeug.test import TestResponse
 
+from planapp.accounts import tokens
 from planapp.accounts.models import Delegation, User
 from planapp.agencies.models import Agency
 from planapp.audit.models import AuditEvent
@@ -37,6 +38,7 @@ from tests.factories import PASSWORD, make_user, signed_in
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PLAN_AREAS = ("plans.", "approvals.", "notifications.", "tasks.", "task.")
+LINK_AREAS = ("decisions.",)  # decision links open for their supervisor only: see tests/test_decision_links.py
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -316,6 +318,9 @@ def every_page_and_fragment(client: FlaskClient, app: Flask, site: HostileSite) 
         "user_id": [user.id for user in [*site.users, site.admin]],
         "template_id": site.template_ids,
         "holiday_id": site.holiday_ids,
+        # Invitation and reset pages greet the person by name: links for the users named with payloads.
+        "invitation_token": [tokens.issue(tokens.INVITATION, user, timedelta(days=7), now()) for user in site.users],
+        "reset_token": [tokens.issue(tokens.PASSWORD_RESET, user, timedelta(minutes=60), now()) for user in site.users],
         "message_id": site.message_ids,
     }
     adapter = app.url_map.bind("localhost")
@@ -323,7 +328,7 @@ def every_page_and_fragment(client: FlaskClient, app: Flask, site: HostileSite) 
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in {"static", "health.healthz"}:
             continue
-        if rule.endpoint.startswith(PLAN_AREAS):
+        if rule.endpoint.startswith(PLAN_AREAS + LINK_AREAS):
             continue  # rendered with plan and task payloads in tests/test_xss_plans.py
         (argument, *more) = sorted(rule.arguments) or [None]
         assert not more and (argument is None or argument in values), f"{rule.endpoint}: fill {rule.arguments}"

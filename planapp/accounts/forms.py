@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, validators
+from wtforms import HiddenField, PasswordField, SelectField, StringField, validators
 
 from planapp.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from planapp.core.forms import choices, email_format, jalali_date, max_length, optional_int, required, strip
@@ -74,3 +74,33 @@ class DelegationForm(FlaskForm):
     def __init__(self, *args, colleagues: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.substitute_id.choices = choices([("", _l("— choose —")), *colleagues])
+
+
+class InvitationForm(FlaskForm):
+    """Invite a person by e-mail to an agency, or to one task (its agency is then the default)."""
+
+    name = StringField(_l("Full name"), validators=[required(), max_length(120)], filters=[strip])
+    email = StringField(_l("E-mail"), validators=[required(), max_length(254), email_format()], filters=[strip])
+    # Checked by the service, which takes the task's agency when none is chosen for a task invitation.
+    agency_id = SelectField(_l("Agency"), coerce=optional_int)
+    language = SelectField(_l("Language of the e-mail and the pages"),
+                           choices=choices([("fa", "فارسی"), ("en", "English")]))
+    task_id = HiddenField(filters=[lambda value: optional_int(value) if str(value or "").isdecimal() else None])
+
+    def __init__(self, *args, agency_choices: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agency_id.choices = choices([("", _l("— choose —")), *agency_choices])
+
+
+class SetPasswordForm(FlaskForm):
+    """Choosing a password from an invitation or a reset link."""
+
+    password = PasswordField(_l("New password"), validators=password_rules())
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[required(), validators.EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = StringField(_l("E-mail"), validators=[required(), max_length(254), email_format()], filters=[strip])

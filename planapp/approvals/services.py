@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from planapp.accounts.models import User
 from planapp.approvals import council
+from planapp.approvals.decision_links import notify_request
 from planapp.approvals.models import (
     CouncilResolution,
     CouncilVote,
@@ -92,8 +93,8 @@ def request_transition(actor: User | None, plan_id: int, event: str, comment: st
     record(actor, "plan.transition_requested", plan, summary=f"{plan.title}: {event}",
            after={"event": event, "to_stage": transition.target.value, "comment": comment, "request": request.id})
     params = {"plan": plan.title, "stage": transition.target.value, "actor": actor.name if actor else ""}
-    notify([plan.owner_id, *_supervisors(actor.id if actor else None)], "transition.requested", params,
-           _plan_link(plan), now)
+    # Supervisors who may decide get a single-use decision link in the e-mail; the in-app twin links the plan.
+    notify_request(request, [plan.owner_id, *_supervisors(actor.id if actor else None)], params, now)
     if transition.council:
         members = db.session.scalars(
             sa.select(User.id).where(User.role == Role.COUNCIL_MEMBER, User.is_active.is_(True)))

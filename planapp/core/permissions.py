@@ -56,6 +56,7 @@ class Perm(enum.StrEnum):
     REVIEW_TASK = "review_task"  # accept or return submissions, cancel, extend deadlines, ad-hoc tasks
     MANAGE_TASK_TEMPLATES = "manage_task_templates"
     MANAGE_HOLIDAYS = "manage_holidays"
+    INVITE_PARTICIPANT = "invite_participant"  # invite people by e-mail to an agency or to one task
     MANAGE_OUTBOX = "manage_outbox"  # the e-mail outbox: read every message, resend; the development mailbox
 
 
@@ -70,9 +71,9 @@ _TASK_WORK = frozenset({Perm.VIEW_TASKS, Perm.WORK_ON_TASK})
 POLICY: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(
         {Perm.USE_APP, Perm.MANAGE_AGENCIES, Perm.MANAGE_USERS, Perm.DEACTIVATE_USER, Perm.VIEW_AUDIT, Perm.VIEW_PLANS,
-         Perm.MANAGE_TASK_TEMPLATES, Perm.MANAGE_HOLIDAYS, Perm.MANAGE_OUTBOX}
+         Perm.MANAGE_TASK_TEMPLATES, Perm.MANAGE_HOLIDAYS, Perm.MANAGE_OUTBOX, Perm.INVITE_PARTICIPANT}
     ),
-    Role.SUPERVISOR: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}) | _PLAN_WORK,
+    Role.SUPERVISOR: frozenset({Perm.USE_APP, Perm.VIEW_PLANS, Perm.INVITE_PARTICIPANT}) | _PLAN_WORK,
     Role.OFFICER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}) | _TASK_WORK,
     Role.PARTICIPANT: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}) | _TASK_WORK,
     Role.VIEWER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}),
@@ -118,8 +119,8 @@ def _four_eyes(user: Any, request: Any) -> Decision:
 
 
 def _task_is_theirs(user: Any, task: Any) -> Decision:
-    # Supervisors see every task; officers and participants those of their agency, their own, and those of
-    # colleagues they stand in for (Task.is_for).
+    # Supervisors see every task; officers and participants those of their agency, their own, those of
+    # colleagues they stand in for, and those they were invited to as guests (Task.is_for).
     if task is None or Perm.REVIEW_TASK in POLICY.get(Role(user.role), frozenset()):
         return ALLOW
     if task.is_for(user):

@@ -79,13 +79,35 @@ class Task(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     def is_for(self, user: User) -> bool:
-        """Addressed to the user: their agency's task, their own, or one of someone they stand in for."""
+        """Addressed to the user: their agency's task, their own, one of someone they stand in for, or one they
+        were invited to as a guest (task_guests)."""
         if self.assignee_id is not None:
-            return self.assignee_id == user.id or self.assignee_id in user.acting_for_ids
-        return self.agency_id is not None and self.agency_id == user.agency_id
+            if self.assignee_id == user.id or self.assignee_id in user.acting_for_ids:
+                return True
+        elif self.agency_id is not None and self.agency_id == user.agency_id:
+            return True
+        return self.id in guest_task_ids(user)
 
     def is_overdue(self, today: date) -> bool:
         return self.status not in CLOSED and self.status != TaskStatus.SUBMITTED and self.due_on < today
+
+
+task_guests = sa.Table(
+    "task_guests",
+    db.metadata,
+    sa.Column("task_id", sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)  # people invited to one task (participants outside the task's agency)
+
+
+def guest_task_ids(user: User) -> frozenset[int]:
+    """The tasks `user` was invited to, read once per user object (so once per request, whatever the page asks)."""
+    cached = getattr(user, "_guest_task_ids", None)
+    if cached is None:
+        cached = frozenset(db.session.scalars(
+            sa.select(task_guests.c.task_id).where(task_guests.c.user_id == user.id)))
+        user._guest_task_ids = cached
+    return cached
 
 
 class TaskComment(db.Model):

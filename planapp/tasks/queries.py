@@ -16,7 +16,7 @@ from planapp.core.text import fold
 from planapp.extensions import db
 from planapp.plans.workflow import Stage
 from planapp.tasks.lifecycle import ACTIVE, TO_DO, TaskKind, TaskStatus
-from planapp.tasks.models import Task, TaskAttachment, TaskComment
+from planapp.tasks.models import Task, TaskAttachment, TaskComment, task_guests
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,11 @@ def get_task(task_id: int) -> Task | None:
 
 
 def addressed_to(user: User):
-    """Tasks of the user's agency, the user's own, and those of people the user stands in for."""
+    """Tasks of the user's agency, the user's own, those of people the user stands in for, and those the user
+    was invited to as a guest (a subquery: no extra statement per page)."""
     people = [user.id, *user.acting_for_ids]
-    return sa.or_(Task.agency_id == user.agency_id, Task.assignee_id.in_(people))
+    invited = sa.select(task_guests.c.task_id).where(task_guests.c.user_id == user.id)
+    return sa.or_(Task.agency_id == user.agency_id, Task.assignee_id.in_(people), Task.id.in_(invited))
 
 
 def _filtered(query: sa.Select, filters: TaskFilters) -> sa.Select:
