@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 
 from benchmarks.harness import best_time, report
 from benchmarks.inbox import bench_inbox
+from benchmarks.reminders import bench_reminders
 from planapp import create_app
 from planapp.accounts import services as accounts
 from planapp.agencies import services as agencies
@@ -37,6 +38,8 @@ def main() -> None:
             db.engine.dispose()
         print(flush=True)
         bench_inbox(Path(folder))
+        print(flush=True)
+        bench_reminders(Path(folder))
 
 
 def bench_list_page(app) -> None:

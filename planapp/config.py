@@ -80,6 +80,13 @@ class Config:
     MAIL_KEEP_DAYS = os.environ.get("MAIL_KEEP_DAYS", "90")  # sent messages are deleted after this
     # Links in e-mails need the public address of the site (no request to take it from in the scheduler).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
+    RESET_VALID_MINUTES = env_int("RESET_VALID_MINUTES", 60)
+    DECISION_LINK_VALID_HOURS = env_int("DECISION_LINK_VALID_HOURS", 72)
+    # Reminders: at most this many reminder e-mails per task and person; later ones wait for the daily digest.
+    REMINDER_EMAIL_CAP = env_int("REMINDER_EMAIL_CAP", 3)
+    DIGEST_HOUR = env_int("DIGEST_HOUR", 7)  # Tehran time
+    SCHEDULER_LEASE_SECONDS = env_int("SCHEDULER_LEASE_SECONDS", 30)
 
 
 class DevelopmentConfig(Config):

@@ -37,3 +37,10 @@ def test_num_and_digits(ctx):
 def test_missing_dates_show_a_dash(ctx):
     with ctx.test_request_context("/"):
         assert jdate(None) == "—"
+
+
+def test_file_sizes_never_read_zero_and_use_the_languages_digits(ctx):
+    template = "{{ a|filesize }} | {{ b|filesize }} | {{ c|filesize }}"
+    sizes = {"a": 312, "b": 1536, "c": 12_900_000}
+    assert render_in(ctx, "fa", template, **sizes) == "۳۱۲ بایت | ۱٫۵ کیلوبایت | ۱۲٫۳ مگابایت"
+    assert render_in(ctx, "en", template, **sizes) == "312 bytes | 1.5 KB | 12.3 MB"

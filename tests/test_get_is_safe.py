@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask
@@ -28,12 +28,14 @@ from planapp.calendar.seed import seed_holidays
 from planapp.core.clock import now
 from planapp.extensions import db
 from planapp.mail.models import MailStatus, OutboxMessage
+from planapp.monitoring.rounds import open_due_rounds
 from planapp.notifications.models import Notification
 from planapp.notifications.services import notify
 from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
 from planapp.scheduler.models import SchedulerLease
 from planapp.scheduler.runs import run_once
+from planapp.tasks import reminders
 from planapp.tasks import services as task_services
 from planapp.tasks.lifecycle import TaskKind
 from planapp.tasks.models import TaskTemplate
@@ -129,6 +131,8 @@ def tasks_with_everything(plan_id: int, agency_id: int, officer: User, superviso
     db.session.add(Delegation(user_id=officer.id, substitute_id=supervisor.id, starts_on=date(2026, 1, 1),
                               ends_on=date(2099, 1, 1), created_at=now()))
     db.session.commit()
+    reminders.sweep(datetime(2099, 1, 3, 6, 0, tzinfo=UTC))  # the task is due that day: a reminder step
+    open_due_rounds(now())  # the plan in monitoring gets its round
     holidays = list(db.session.scalars(sa.select(Holiday.id).order_by(Holiday.id).limit(2)))
     return {"task_id": [task.id], "attachment_id": [attachment.id], "fmt": ["csv", "xlsx"],
             "template_id": [template.id], "holiday_id": holidays}

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import contextvars
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from unittest import mock
 
@@ -24,6 +22,7 @@ from planapp.calendar.seed import LUNAR_HOLIDAYS, official_holidays, seed_holida
 from planapp.core.errors import ValidationFailed
 from planapp.extensions import db
 from tests.factories import make_user
+from tests.sql_helpers import count_statements
 
 REQUIRED_FA = "پر کردن این بخش الزامی است."
 NO_DAY_FA = "تاریخ تعطیلی را وارد کنید."
@@ -60,21 +59,6 @@ def holiday_events(action: str | None = None) -> list[AuditEvent]:
     if action:
         query = query.where(AuditEvent.action == action)
     return list(db.session.scalars(query))
-
-
-@contextmanager
-def count_statements() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE (planapp/core/sqlite.py)
-            statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
 
 
 def invoke(app, *args: str) -> Result:
@@ -292,7 +276,7 @@ def test_a_name_longer_than_the_column_is_refused(ctx):
 def test_holidays_between_is_one_query_returning_a_set_with_both_ends_included(ctx):
     seed_holidays(1405)
     db.session.commit()
-    with count_statements() as statements:
+    with count_statements(include_begin=False) as statements:
         nowruz = holidays_between(date(2026, 3, 21), date(2026, 4, 2))
     assert len(statements) == 1
     assert isinstance(nowruz, set)

@@ -27,6 +27,7 @@ from planapp.plans.models import Plan, StageEntry
 from planapp.plans.queries import BOARD_CARDS_PER_STAGE
 from planapp.plans.workflow import PUBLISHED, TRANSITIONS, Stage
 from tests.factories import make_user, signed_in
+from tests.sql_helpers import count_statements
 
 HX = {"HX-Request": "true"}
 
@@ -771,20 +772,6 @@ def test_the_workflow_page_lists_every_transition(client):
 
 
 # --- queries per page do not grow with the data ----------------------------------------------------------
-
-
-@contextmanager
-def count_statements() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
 
 
 def statements_for(client, url: str, **kwargs) -> list[str]:

@@ -92,6 +92,7 @@ ROUTE_MATRIX: dict[str, object] = {
     "tasks.export": Perm.VIEW_TASKS,
     "tasks.extend": Perm.REVIEW_TASK,
     "tasks.new": Perm.REVIEW_TASK,
+    "tasks.nav_count": Perm.VIEW_TASKS,
     "task.detail": Perm.VIEW_TASKS,
     "task.act": Perm.VIEW_TASKS,
     "task.reassign": Perm.WORK_ON_TASK,

@@ -9,8 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
@@ -25,6 +23,7 @@ from planapp.plans.workflow import Stage
 from planapp.tasks.lifecycle import TaskKind, TaskStatus
 from planapp.tasks.models import Task
 from tests.factories import make_plan
+from tests.sql_helpers import count_statements
 from tests.task_helpers import (
     NEXT_DUE,
     NOW,
@@ -216,21 +215,19 @@ def test_exports_follow_the_filters(ctx, w, fmt):
     assert [row[3] for row in rows] == ["کار برنامهٔ یکم"]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_exported_due_dates_are_jalali_in_persian_and_iso_in_english(ctx, w, fmt):
+    new_task(w, w.agency_a, title="کار با مهلت")  # due 2026-05-12, 1405/02/22
+    officer = client_for(ctx, w.a1)
+    header, row = read_export(officer.get(f"/tasks/export.{fmt}"), fmt)[:2]
+    assert row[header.index("مهلت")] == "1405/02/22"
+    w.a1.language = "en"
+    db.session.commit()
+    header, row = read_export(officer.get(f"/tasks/export.{fmt}"), fmt)[:2]
+    assert str(row[header.index("Due date")])[:10] == "2026-05-12"
+
+
 # --- queries per page --------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def count_statements() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
 
 
 def statements_for(client, url: str, **kwargs: Any) -> list[str]:

@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planapp.agencies.models import Agency
-from planapp.core.db import TimestampMixin, str_enum
+from planapp.core.db import JSONType, TimestampMixin, str_enum
 from planapp.core.permissions import Role
 from planapp.extensions import db
 
@@ -98,3 +98,24 @@ class Delegation(db.Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     substitute: Mapped[User] = relationship(foreign_keys=[substitute_id], lazy="joined")
+
+
+class ActionToken(db.Model):
+    """A signed-by-secrecy, expiring, single-use link: invitation, password reset, a decision to take.
+
+    Only the SHA-256 of the random token is stored; `used_at` is set by one compare-and-swap, so a link works once.
+    """
+
+    __tablename__ = "action_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(sa.String(30))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    payload: Mapped[dict] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")

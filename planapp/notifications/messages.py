@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -19,9 +20,24 @@ TEMPLATES = {
     "task.accepted": _l("Task «%(task)s» of «%(plan)s» was accepted."),
     "task.returned": _l("Task «%(task)s» of «%(plan)s» was returned for changes: %(reason)s"),
     "task.cancelled": _l("Task «%(task)s» of «%(plan)s» was cancelled: %(reason)s"),
+    "task.due_soon": _l("Reminder: task «%(task)s» of «%(plan)s» is due on %(due)s."),
+    "task.due_today": _l("Reminder: task «%(task)s» of «%(plan)s» is due today."),
+    "task.overdue": _l("Task «%(task)s» of «%(plan)s» is %(days)s days overdue (due %(due)s)."),
+    "task.escalated": _l("Task «%(task)s» of «%(plan)s» for %(agency)s is %(days)s days overdue (due %(due)s)."),
+    "monitoring.round_opened": _l("Progress reports for «%(plan)s» are due for %(period)s: %(count)s tasks opened."),
     "mail.dead": _l("An e-mail to %(to)s could not be sent: %(error)s"),
     "mail.dead_many": _l("%(count)s e-mails could not be sent: %(error)s"),
 }
+
+
+def _show_date(iso: str) -> str:
+    from flask_babel import get_locale
+
+    from planapp.core.i18n import format_gregorian, format_jalali
+
+    day = date.fromisoformat(iso)
+    locale = get_locale()
+    return format_gregorian(day) if locale and locale.language == "en" else format_jalali(day)
 
 
 def render(kind: str, params: dict[str, Any]) -> str:
@@ -33,6 +49,14 @@ def render(kind: str, params: dict[str, Any]) -> str:
         values["actor"] = _l("system")  # the system asked by itself
     if "stage" in values:
         values["stage"] = Stage(values["stage"]).label
+    if isinstance(values.get("due"), str):  # dates travel as ISO text; shown in the reader's calendar
+        values["due"] = _show_date(values["due"])
+    if "period_start" in values:  # a monitoring period, named in the reader's language
+        from planapp.monitoring.labels import period_label
+        from planapp.monitoring.periods import period_containing
+
+        start = date.fromisoformat(values["period_start"])
+        values["period"] = period_label(period_containing(start, int(values.get("months", 3))))
     for name in ("days", "count"):
         if name in values:
             values[name] = localized_digits(values[name])

@@ -34,6 +34,8 @@ class Plan(TimestampMixin, db.Model):
     doc_major: Mapped[int] = mapped_column(default=1)
     doc_minor: Mapped[int] = mapped_column(default=0)
     source_plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plans.id"))
+    # Monitoring rounds: every 3 months (the Jalali quarters) unless the plan sets 1, 2, 4, 6 or 12.
+    monitoring_period_months: Mapped[int] = mapped_column(default=3)
     published_at: Mapped[datetime | None]  # first approval
     closed_at: Mapped[datetime | None]
     # Compare-and-swap on every change: a stale edit or decision fails instead of overwriting (RELIABILITY W2).

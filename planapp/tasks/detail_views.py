@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "task.accept": _l("accepted"),
     "task.return": _l("returned for changes"),
     "task.cancel": _l("cancelled"),
+    "task.cancel_stage_left": _l("cancelled: the plan moved to another stage"),
     "task.reassign": _l("handed the task over"),
     "task.extend": _l("moved the due date"),
     "task.comment": _l("commented"),

@@ -25,6 +25,9 @@ SHOWN = 3  # open mandatory tasks named in the checklist line; the rest are coun
 
 def _preview(plan: Plan, stage: Stage) -> list[str]:
     lines = []
+    left_behind = db.session.scalar(sa.select(sa.func.count()).where(services.left_behind(plan, stage)))
+    if left_behind:
+        lines.append(_("%(n)s optional tasks that nobody submitted are cancelled.", n=d(left_behind)))
     for template in services.templates_for(stage):
         agencies = services.assignee_agencies(template)
         if agencies:
@@ -33,8 +36,17 @@ def _preview(plan: Plan, stage: Stage) -> list[str]:
     return lines
 
 
+ROUND_STAGES = frozenset({Stage.MONITORING})  # their tasks open per monitoring round (monitoring/rounds.py)
+
+
 def _create(plan: Plan, stage: Stage, actor, now: datetime) -> None:
-    services.create_stage_tasks(plan, stage, actor, now)
+    services.cancel_left_behind(plan, stage, actor, now)
+    if stage in ROUND_STAGES:
+        from planapp.monitoring.rounds import open_round
+
+        open_round(plan, actor, now)
+    else:
+        services.create_stage_tasks(plan, stage, actor, now)
 
 
 on_stage_entered(EntryWork("stage_tasks", _create, _preview))

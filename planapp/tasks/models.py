@@ -36,6 +36,10 @@ class TaskTemplate(TimestampMixin, db.Model):
     agency_kind: Mapped[AgencyKind | None] = mapped_column(str_enum(AgencyKind))  # every active agency of a kind
     mandatory: Mapped[bool] = mapped_column(default=True)
     due_in_days: Mapped[int] = mapped_column(default=10)  # working days after the stage is entered
+    # Reminders: N days before the due date, every M days once overdue, escalation after K days overdue.
+    remind_before_days: Mapped[int] = mapped_column(default=2)
+    overdue_every_days: Mapped[int] = mapped_column(default=3)
+    escalate_after_days: Mapped[int] = mapped_column(default=5)
     is_active: Mapped[bool] = mapped_column(default=True)
 
     agencies: Mapped[list[Agency]] = relationship(secondary=template_agencies, lazy="selectin")
@@ -69,6 +73,7 @@ class Task(db.Model):
     submitted_at: Mapped[datetime | None]
     reviewed_at: Mapped[datetime | None]
     return_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    round_id: Mapped[int | None] = mapped_column(sa.ForeignKey("monitoring_rounds.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
 
     plan: Mapped[Plan] = relationship(lazy="joined", innerjoin=True)
@@ -98,6 +103,24 @@ task_guests = sa.Table(
     sa.Column("task_id", sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
 )  # people invited to one task (participants outside the task's agency)
+
+
+class TaskReminder(db.Model):
+    """One reminder step of a task for one due date (due soon, due today, overdue #n, escalation), claimed once.
+
+    Unique on (task, step, due date): a sweep that runs twice, or two sweeps at once, remind once; a new due date
+    starts the steps again. Only the step a task is at when the sweep runs is sent: after downtime a task that
+    went from "due soon" to "overdue" gets the overdue reminder, not a stale "due in 2 days".
+    """
+
+    __tablename__ = "task_reminders"
+    __table_args__ = (sa.UniqueConstraint("task_id", "step", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(sa.String(30))
+    due_on: Mapped[date]
+    created_at: Mapped[datetime]
 
 
 def guest_task_ids(user: User) -> frozenset[int]:

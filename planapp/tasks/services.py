@@ -19,11 +19,11 @@ from planapp.core.i18n import local_date
 from planapp.core.permissions import Perm, Role, can, require
 from planapp.core.text import search_key
 from planapp.extensions import db
-from planapp.notifications.services import notify
+from planapp.notifications.services import Notice, notify, notify_many
 from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
 from planapp.tasks import deadlines
-from planapp.tasks.lifecycle import ACTIONS, TaskKind, TaskStatus
+from planapp.tasks.lifecycle import ACTIONS, ACTIVE, TO_DO, TaskKind, TaskStatus
 from planapp.tasks.models import Task, TaskAttachment, TaskComment, TaskTemplate
 
 MAX_COMMENT = 5000
@@ -84,21 +84,66 @@ def _new_task(plan: Plan, stage: Stage, now: datetime, actor: User | None, **fie
     return task
 
 
-def create_stage_tasks(plan: Plan, stage: Stage, actor: User | None, now: datetime) -> list[Task]:
-    """Entry work for a stage: one task per template and assignee agency, due N working days from today."""
+def create_stage_tasks(plan: Plan, stage: Stage, actor: User | None, now: datetime,
+                       round_id: int | None = None) -> list[Task]:
+    """Entry work for a stage (or a monitoring round): one task per template and assignee agency, due N working
+    days from today, each agency told.
+
+    On re-entry (a plan sent back, or the monitor-and-revise loop) a template's task that is still active for an
+    agency carries on instead of being duplicated; one accepted or cancelled before is opened afresh."""
     created = []
     today = local_date(now)
+    active = set() if round_id else {(template_id, agency_id) for template_id, agency_id in db.session.execute(
+        sa.select(Task.template_id, Task.agency_id).where(Task.plan_id == plan.id, Task.stage == stage,
+                                                          Task.template_id.is_not(None), Task.status.in_(ACTIVE)))}
     for template in templates_for(stage):
         due = deadlines.due_after(today, template.due_in_days)
         for agency in assignee_agencies(template):
+            if (template.id, agency.id) in active:
+                continue
             created.append(_new_task(plan, stage, now, actor, template_id=template.id, kind=template.kind,
                                      title=template.title, description=template.description,
-                                     agency_id=agency.id, mandatory=template.mandatory, due_on=due))
+                                     agency_id=agency.id, mandatory=template.mandatory, due_on=due,
+                                     round_id=round_id))
     db.session.flush()
     if created:
         record(actor, "task.created_for_stage", plan, summary=f"{plan.title}: {len(created)}",
-               after={"stage": stage.value, "tasks": len(created)})
+               after={"stage": stage.value, "tasks": len(created), **({"round_id": round_id} if round_id else {})})
+        notify_new_tasks(created, now)
     return created
+
+
+def notify_new_tasks(tasks: list[Task], now: datetime) -> None:
+    """"New task" for each task's people — its person, or its agency's officers and participants — in a fixed
+    number of statements however many tasks."""
+    agencies = {task.agency_id for task in tasks if task.agency_id and not task.assignee_id}
+    people: dict[int, list[int]] = {}
+    if agencies:
+        for user_id, agency_id in db.session.execute(sa.select(User.id, User.agency_id).where(
+                User.agency_id.in_(agencies), User.is_active.is_(True),
+                User.role.in_([Role.OFFICER, Role.PARTICIPANT]))):
+            people.setdefault(agency_id, []).append(user_id)
+    notify_many([Notice([task.assignee_id] if task.assignee_id else people.get(task.agency_id, []),
+                        "task.assigned", {"task": task.title, "plan": task.plan.title}, _link(task),
+                        key=f"task.assigned:{task.id}") for task in tasks], now)
+
+
+def left_behind(plan: Plan, stage: Stage) -> sa.ColumnElement[bool]:
+    return sa.and_(Task.plan_id == plan.id, Task.stage != stage, Task.mandatory.is_(False), Task.status.in_(TO_DO))
+
+
+def cancel_left_behind(plan: Plan, stage: Stage, actor: User | None, now: datetime) -> int:
+    """When a plan moves on, optional tasks of the other stages that nobody submitted are cancelled: they could
+    no longer change anything. Mandatory tasks (a move back keeps them for the return) and submissions waiting
+    for review stay."""
+    tasks = list(db.session.scalars(sa.select(Task).where(left_behind(plan, stage))))
+    for task in tasks:
+        before = {"status": task.status.value}
+        task.status = TaskStatus.CANCELLED
+        record(actor, "task.cancel_stage_left", task, summary=task.title, before=before,
+               after={"status": task.status.value, "stage": stage.value})
+    db.session.flush()
+    return len(tasks)
 
 
 def create_task(actor: User, plan: Plan, data: dict[str, Any], now: datetime) -> Task:

@@ -12,7 +12,7 @@ from planapp.core import exports
 from planapp.core.clock import now
 from planapp.core.errors import DomainError
 from planapp.core.forms import apply_service_error
-from planapp.core.i18n import local_date, localized_digits
+from planapp.core.i18n import ascii_digits, format_jalali, local_date, localized_digits
 from planapp.core.permissions import Perm, can
 from planapp.extensions import db
 from planapp.plans.views import load_plan
@@ -77,7 +77,8 @@ def export(fmt: str):
                ("mandatory", _("Mandatory"))]
     rows = ({"id": t.id, "plan": t.plan.title, "stage": t.stage.label, "title": t.title,
              "agency": t.agency.display_name(locale_code()) if t.agency else (t.assignee.name if t.assignee else ""),
-             "status": t.status.label, "due_on": t.due_on, "mandatory": _("yes") if t.mandatory else _("no")}
+             "status": t.status.label, "due_on": _export_date(t.due_on),
+             "mandatory": _("yes") if t.mandatory else _("no")}
             for t in tasks)
     name = exports.export_filename("tasks", fmt, today)
     if fmt == "csv":
@@ -88,6 +89,18 @@ def export(fmt: str):
     body = exports.to_xlsx(columns, rows, sheet_title=_("Tasks"), rtl=locale_code() == "fa")
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _export_date(value):
+    """Jalali in Persian (ASCII digits, so spreadsheets keep it as typed), the date itself in English."""
+    return ascii_digits(format_jalali(value)) if locale_code() == "fa" else value
+
+
+@bp.get("/count")
+@requires(Perm.VIEW_TASKS)
+def nav_count():
+    """The navigation link with its count, refreshed after in-place task actions (`task-changed`)."""
+    return render_template("_nav_tasks_link.html")
 
 
 @bp.post("/extend")

@@ -51,6 +51,19 @@ def digits(value: Any) -> str:
     return i18n.localized_digits(value)
 
 
+def filesize(size: int | None) -> str:
+    """512 bytes, 1.5 KB, 12.3 MB — in the UI language's digits; never "0 KB" for a small file."""
+    from flask_babel import gettext as _
+
+    if size is None:
+        return "—"
+    if size < 1024:
+        return _("%(n)s bytes", n=num(size))
+    if size < 1024 * 1024:
+        return _("%(n)s KB", n=num(size / 1024, 1))
+    return _("%(n)s MB", n=num(size / (1024 * 1024), 1))
+
+
 def unread_notifications() -> int:
     from flask_login import current_user
 
@@ -83,6 +96,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(num, "num")
     app.add_template_filter(digits, "digits")
     app.add_template_filter(version, "version")
+    app.add_template_filter(filesize, "filesize")
     app.add_template_global(can, "can")
     app.add_template_global(Perm, "Perm")
     app.add_template_global(locale_code, "locale_code")
