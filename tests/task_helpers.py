@@ -33,7 +33,9 @@ from planapp.plans.models import Plan
 from planapp.tasks import services
 from planapp.tasks.lifecycle import TaskStatus
 from planapp.tasks.models import Task, TaskAttachment, TaskComment
+from tests import refusals
 from tests.factories import make_agency, make_plan, make_user, signed_in
+from tests.refusals import refused as refused  # re-exported: the task test files import it from here
 
 NOW = datetime(2026, 5, 5, 8, 0, tzinfo=UTC)  # Tuesday 1405/02/15, 11:30 in Tehran
 TODAY = date(2026, 5, 5)
@@ -113,16 +115,9 @@ def act(actor: User, task: Task, action: str, reason: str = "", **kwargs: Any) -
     return changed
 
 
-def refused(error_type: type[Exception], call, *args: Any, **kwargs: Any) -> Exception:
-    """Call a service that must refuse; roll the unit of work back as a view would."""
-    with pytest.raises(error_type) as info:
-        call(*args, **kwargs)
-    db.session.rollback()
-    return info.value
-
-
 def message(error: Exception) -> str:
-    return ascii_digits(str(getattr(error, "message", None) or getattr(error, "description", "") or error))
+    """The refusal's text (tests/refusals.py) with its digits folded to ASCII, for the task tests' comparisons."""
+    return ascii_digits(refusals.message(error))
 
 
 def count(model: Any, *where: Any) -> int:

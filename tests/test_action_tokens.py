@@ -8,7 +8,6 @@ ends the older unused ones; each refusal (unknown, expired, used) says so plainl
 from __future__ import annotations
 
 import hashlib
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,6 +17,7 @@ from planapp.accounts import tokens
 from planapp.accounts.models import ActionToken
 from planapp.core import clock
 from planapp.extensions import db
+from tests import concurrency
 from tests.factories import make_user
 
 NOW = datetime(2026, 5, 2, 9, 0, tzinfo=UTC)
@@ -123,38 +123,15 @@ def test_a_new_reset_link_ends_the_older_unused_ones(ctx):
 
 
 def race(app, raw: str, purpose: str, now: datetime) -> tuple[list[int], list[str], list[BaseException]]:
-    """THREADS requests, each in its own application context (session, connection), released together."""
-    db.session.commit()
-    barrier = threading.Barrier(THREADS)
-    winners: list[int] = []
-    refused: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
+    """THREADS requests using one link at once (tests/concurrency.py): the winners' token ids, the refusals'
+    reasons, the errors."""
+    def use() -> tuple[str, int]:
+        return ("won", tokens.consume(purpose, raw, now).id)
 
-    def run() -> None:
-        with app.app_context():
-            barrier.wait(timeout=60)
-            try:
-                token = tokens.consume(purpose, raw, now)
-                db.session.commit()
-                with lock:
-                    winners.append(token.id)
-            except tokens.LinkRefused as refusal_:
-                db.session.rollback()
-                with lock:
-                    refused.append(refusal_.reason)
-            except BaseException as error:  # reported by the test
-                db.session.rollback()
-                with lock:
-                    errors.append(error)
-
-    threads = [threading.Thread(target=run) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a worker hung"
-    db.session.expire_all()
+    outcomes, errors = concurrency.run_at_once(app, [use] * THREADS, tokens.LinkRefused,
+                                               lambda refusal_: ("refused", refusal_.reason))
+    winners = [value for kind, value in outcomes if kind == "won"]
+    refused = [value for kind, value in outcomes if kind == "refused"]
     return winners, refused, errors
 
 

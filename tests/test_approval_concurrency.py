@@ -6,7 +6,6 @@ connection) of its own, exactly as concurrent requests do. Every test runs on SQ
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -28,6 +27,7 @@ from planapp.notifications.models import Notification
 from planapp.plans import services as plans
 from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
+from tests import concurrency
 from tests.factories import make_user, signed_in
 
 NOW = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
@@ -81,42 +81,8 @@ def state(plan_id: int) -> dict[str, Any]:
 
 
 def run_at_once(app, workers: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException]]:
-    """Run every worker in its own thread and application context, released together by a barrier.
-
-    A worker returns an outcome, or raises Conflict (the clear refusal, collected as ("conflict", message));
-    anything else is an error. The worker's session is committed on success and rolled back otherwise.
-    """
-    db.session.commit()  # the test's own transaction must not hold SQLite's write lock
-    barrier = threading.Barrier(len(workers))
-    outcomes: list[Any] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(work: Callable[[], Any]) -> None:
-        with app.app_context():
-            barrier.wait(timeout=60)
-            try:
-                outcome = work()
-                db.session.commit()
-            except Conflict as conflict:
-                db.session.rollback()
-                outcome = ("conflict", str(conflict.message))
-            except BaseException as error:  # collected and reported by the test
-                db.session.rollback()
-                with lock:
-                    errors.append(error)
-                return
-            with lock:
-                outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a worker hung"
-    db.session.expire_all()
-    return outcomes, errors
+    """The workers at once (tests/concurrency.py); a Conflict, the clear refusal, is ("conflict", message)."""
+    return concurrency.run_at_once(app, workers, Conflict, lambda conflict: ("conflict", str(conflict.message)))
 
 
 def chain_is_intact() -> bool:

@@ -29,6 +29,7 @@ from planapp.plans import services as plans
 from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
 from tests.factories import make_user, signed_in
+from tests.refusals import message, refused
 
 NOW = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -85,18 +86,6 @@ def decide(actor: User, request: TransitionRequest, approve: bool = True, commen
 
 def move(plan: Plan, event: str, requester: User, decider: User, comment: str = "دلیل") -> None:
     decide(decider, ask(requester, plan, event, comment))
-
-
-def refused(error_type: type[Exception], call, *args: Any, **kwargs: Any) -> Exception:
-    """Call a service that must refuse; roll the unit of work back as a view would."""
-    with pytest.raises(error_type) as info:
-        call(*args, **kwargs)
-    db.session.rollback()
-    return info.value
-
-
-def message(error: Exception) -> str:
-    return str(getattr(error, "message", None) or getattr(error, "description", "") or error)
 
 
 def count(model: Any, *where: Any) -> int:

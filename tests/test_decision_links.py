@@ -10,7 +10,6 @@ decide once. The in-app notification keeps the plain plan link. Every test runs 
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -31,6 +30,7 @@ from planapp.mail.models import OutboxMessage
 from planapp.notifications.models import Notification
 from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
+from tests import concurrency
 from tests.factories import PASSWORD, make_plan, make_user, signed_in
 from tests.test_get_is_safe import database_checksum
 from tests.test_xss import PAYLOADS, unescaped_reflections
@@ -281,37 +281,9 @@ def test_the_requests_text_is_escaped_on_the_confirm_page(ctx):
 
 
 def run_at_once(app, works) -> tuple[list, list[BaseException]]:
-    db.session.commit()
-    barrier = threading.Barrier(len(works))
-    outcomes: list = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(work) -> None:
-        with app.app_context():
-            barrier.wait(timeout=60)
-            try:
-                outcome = work()
-                db.session.commit()
-            except (tokens.LinkRefused, Conflict) as refusal:
-                db.session.rollback()
-                outcome = ("refused", type(refusal).__name__, getattr(refusal, "reason", ""))
-            except BaseException as error:  # reported by the test
-                db.session.rollback()
-                with lock:
-                    errors.append(error)
-                return
-            with lock:
-                outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in works]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a worker hung"
-    db.session.expire_all()
-    return outcomes, errors
+    """The works at once (tests/concurrency.py); a refused link or decision is the outcome ("refused", type, reason)."""
+    return concurrency.run_at_once(app, works, (tokens.LinkRefused, Conflict), lambda refusal: (
+        "refused", type(refusal).__name__, getattr(refusal, "reason", "")))
 
 
 def test_one_link_used_by_many_requests_at_once_decides_once(case, ctx):

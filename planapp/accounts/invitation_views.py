@@ -3,12 +3,16 @@ link from the e-mail, chooses a password and lands in their inbox."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from planapp.accounts import invitations, tokens
 from planapp.accounts.forms import InvitationForm, SetPasswordForm
+from planapp.accounts.link_views import set_password_by_link
+from planapp.accounts.models import ActionToken, User
 from planapp.accounts.views import _start_session
 from planapp.agencies.queries import agency_choices
 from planapp.core.clock import now
@@ -94,27 +98,18 @@ def create():
 @public
 @limit_per_ip("LOGIN_RATE_LIMIT", scope="invitation")
 def accept(invitation_token: str):
-    moment = now()
-    try:
-        token = tokens.peek(tokens.INVITATION, invitation_token, moment)
-    except tokens.LinkRefused as refusal:
-        return render_template("accounts/link_refused.html", refusal=refusal), refusal.status
-    form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = invitations.accept_invitation(invitation_token, form.password.data, moment, ip=request.remote_addr)
-        except tokens.LinkRefused as refusal:  # used by a second request meanwhile
-            db.session.rollback()
-            return render_template("accounts/link_refused.html", refusal=refusal), refusal.status
-        except DomainError as error:
-            db.session.rollback()
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            _start_session(user)
-            flash(_("Welcome, %(name)s. Your password is set; here are the tasks waiting for you.", name=user.name),
-                  "success")
-            return redirect(url_for("tasks.inbox"))
-    task_id = token.payload.get("task_id")
-    return render_template("invitations/accept.html", form=form, token=token, invited=token.user,
-                           task=db.session.get(Task, task_id) if task_id else None)
+    def use(password: str, moment: datetime) -> User:
+        return invitations.accept_invitation(invitation_token, password, moment, ip=request.remote_addr)
+
+    def done(user: User):
+        _start_session(user)
+        flash(_("Welcome, %(name)s. Your password is set; here are the tasks waiting for you.", name=user.name),
+              "success")
+        return redirect(url_for("tasks.inbox"))
+
+    def page(form: SetPasswordForm, token: ActionToken):
+        task_id = token.payload.get("task_id")
+        return render_template("invitations/accept.html", form=form, token=token, invited=token.user,
+                               task=db.session.get(Task, task_id) if task_id else None)
+
+    return set_password_by_link(tokens.INVITATION, invitation_token, use, done, page)

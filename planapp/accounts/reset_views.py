@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from planapp.accounts import resets, tokens
-from planapp.accounts.forms import ForgotPasswordForm, SetPasswordForm
+from planapp.accounts.forms import ForgotPasswordForm
+from planapp.accounts.link_views import set_password_by_link
 from planapp.core.clock import now
-from planapp.core.errors import DomainError
-from planapp.core.forms import apply_service_error
 from planapp.core.i18n import localized_digits
 from planapp.extensions import db
 from planapp.web.access import public
@@ -46,24 +47,13 @@ def forgot():
 @public
 @limit_per_ip("LOGIN_RATE_LIMIT", scope="password_reset")
 def reset(reset_token: str):
-    moment = now()
-    try:
-        token = tokens.peek(tokens.PASSWORD_RESET, reset_token, moment)
-    except tokens.LinkRefused as refusal:
-        return render_template("accounts/link_refused.html", refusal=refusal), refusal.status
-    form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            resets.reset_password(reset_token, form.password.data, moment, ip=request.remote_addr)
-        except tokens.LinkRefused as refusal:
-            db.session.rollback()
-            return render_template("accounts/link_refused.html", refusal=refusal), refusal.status
-        except DomainError as error:
-            db.session.rollback()
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your password has been changed and every session was signed out. Sign in with the new "
-                    "password."), "success")
-            return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset.html", form=form, token=token)
+    def use(password: str, moment: datetime) -> None:
+        resets.reset_password(reset_token, password, moment, ip=request.remote_addr)
+
+    def done(result: None):
+        flash(_("Your password has been changed and every session was signed out. Sign in with the new "
+                "password."), "success")
+        return redirect(url_for("accounts.login"))
+
+    return set_password_by_link(tokens.PASSWORD_RESET, reset_token, use, done,
+                                lambda form, token: render_template("accounts/reset.html", form=form, token=token))

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from planapp.accounts import tokens
+from planapp.accounts.link_views import refused_page
 from planapp.accounts.models import ActionToken
 from planapp.approvals import decision_links, services
 from planapp.approvals.forms import DecisionForm, version_of
@@ -26,10 +27,6 @@ bp = Blueprint("decisions", __name__, url_prefix="/decide")
 def never_stored(response):
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _refused(refusal: tokens.LinkRefused):
-    return render_template("accounts/link_refused.html", refusal=refusal), refusal.status
 
 
 def _page(raw: str, token: ActionToken, request: TransitionRequest, form: DecisionForm | None = None,
@@ -52,7 +49,7 @@ def confirm(decision_token: str):
     try:
         token, request = decision_links.open_link(current_user, decision_token, now())
     except tokens.LinkRefused as refusal:
-        return _refused(refusal)
+        return refused_page(refusal)
     return _page(decision_token, token, request)
 
 
@@ -62,7 +59,7 @@ def decide(decision_token: str):
     try:
         token, request = decision_links.open_link(current_user, decision_token, now())
     except tokens.LinkRefused as refusal:
-        return _refused(refusal)
+        return refused_page(refusal)
     form = DecisionForm()
     if not form.validate_on_submit() or form.decision.data not in ("approve", "reject"):
         return _page(decision_token, token, request, form,
@@ -73,7 +70,7 @@ def decide(decision_token: str):
                                       expected_version=version_of(form))
     except tokens.LinkRefused as refusal:  # used by another request meanwhile
         db.session.rollback()
-        return _refused(refusal)
+        return refused_page(refusal)
     except Conflict as error:
         db.session.rollback()
         return _page(decision_token, token, request, form, str(error.message), 409)
