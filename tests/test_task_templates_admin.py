@@ -73,7 +73,7 @@ def template_state(template_id: int) -> tuple:
     template = db.session.get(TaskTemplate, template_id)
     return (template.stage, template.kind, template.title, template.title_en, template.description,
             template.agency_kind, sorted(a.id for a in template.agencies), template.mandatory, template.due_in_days,
-            template.is_active)
+            template.remind_before_days, template.overdue_every_days, template.escalate_after_days, template.is_active)
 
 
 # --- task templates ----------------------------------------------------------------------------------------------
@@ -105,6 +105,22 @@ def test_the_admin_creates_a_template_through_htmx_and_it_is_audited(ctx, w):
     assert "سازمان مردم‌نهاد" in row and "12 روز کاری" in ascii_digits(row)
     # Grouped by stage: the group's heading comes right before its rows.
     assert doc(page).xpath('//tr[@class="group"]/th/text()') == ["تحلیل و هسته‌های پیشران"]
+
+
+def test_the_admin_sets_when_a_templates_tasks_are_reminded_and_escalated(ctx, w):
+    admin = client_for(ctx, w.admin)
+    admin.post("/admin/task-templates/", headers=HX, data=template_form(agency_ids=[str(w.agency_a.id)]))
+    template = db.session.scalars(sa.select(TaskTemplate)).one()
+    assert (template.remind_before_days, template.overdue_every_days, template.escalate_after_days) == (2, 3, 5)
+    data = template_form(agency_ids=[str(w.agency_a.id)], remind_before_days="۷", overdue_every_days="1",
+                         escalate_after_days="0")
+    response = admin.post(f"/admin/task-templates/{template.id}", headers=HX, data=data)
+    assert response.status_code == 200 and 'class="editing"' not in response.text
+    assert template_state(template.id)[9:12] == (7, 1, 0)
+    row = ascii_digits(text_of(response))
+    assert "7 روز پیش از مهلت" in row and "هر 1 روز" in row and "گزارش به ناظر" not in row  # 0: never
+    [edit] = [e for e in events("task_template.") if e.action == "task_template.update"]
+    assert (edit.before["remind_before_days"], edit.after["remind_before_days"]) == (2, 7)
 
 
 def test_an_edited_template_is_what_the_next_stage_opens(ctx, w):
@@ -172,6 +188,7 @@ def test_a_deactivated_template_opens_nothing_until_it_is_reactivated(ctx, w):
     assert admin.post(f"/admin/task-templates/{template.id}/delete", headers=HX).status_code in (404, 405)
 
 
+FA_REMINDER_DAYS = "یک عدد درست از"
 BAD_TEMPLATES = [
     pytest.param({"title": "   "}, FA_REQUIRED, id="empty title"),
     pytest.param({"agency_kind": "", "agency_ids": []}, FA_NO_ASSIGNEE, id="nobody to address"),
@@ -181,6 +198,9 @@ BAD_TEMPLATES = [
     pytest.param({"due_in_days": ""}, FA_REQUIRED, id="no days"),
     pytest.param({"agency_ids": ["INACTIVE"]}, FA_ACTIVE_AGENCIES, id="a deactivated agency"),
     pytest.param({"agency_ids": [str(MISSING_ID)]}, FA_ACTIVE_AGENCIES, id="an agency that does not exist"),
+    pytest.param({"remind_before_days": "۳۱"}, FA_REMINDER_DAYS, id="reminder 31 days before"),
+    pytest.param({"overdue_every_days": "0"}, FA_REMINDER_DAYS, id="overdue reminders every 0 days"),
+    pytest.param({"escalate_after_days": "-1"}, FA_REMINDER_DAYS, id="escalation after -1 days"),
 ]
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -57,6 +59,10 @@ def version_of(form) -> int | None:
     return int(value) if value.isdecimal() and value.isascii() else None
 
 
+def as_text(value: Any) -> str:
+    return "" if value is None else strip(str(value))
+
+
 class TaskTemplateForm(FlaskForm):
     stage = SelectField(_l("Stage"), validators=[required()])
     kind = SelectField(_l("Kind"), validators=[required()])
@@ -73,6 +79,13 @@ class TaskTemplateForm(FlaskForm):
                                      validate_choice=False)
     mandatory = BooleanField(_l("Mandatory: the stage cannot end before it is accepted"), default=True)
     due_in_days = StringField(_l("Due in (working days)"), validators=[required(), max_length(4)], filters=[strip])
+    # Numbers from the template when a form posts without them: shown and checked as text.
+    remind_before_days = StringField(_l("Remind days before the due date"), validators=[max_length(4)],
+                                     filters=[as_text])
+    overdue_every_days = StringField(_l("Once late, remind every (days)"), validators=[max_length(4)],
+                                     filters=[as_text])
+    escalate_after_days = StringField(_l("Escalate to the supervisor after (days late, 0 = never)"),
+                                      validators=[max_length(4)], filters=[as_text])
 
     def __init__(self, *args, stages: list, agencies: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)

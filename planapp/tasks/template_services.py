@@ -17,10 +17,15 @@ from planapp.extensions import db
 from planapp.plans.workflow import Stage
 from planapp.tasks.lifecycle import TaskKind
 from planapp.tasks.models import TaskTemplate
+from planapp.tasks.reminders import DEFAULTS as DEFAULT_REMINDERS
 
+REMINDER_FIELDS = ("remind_before_days", "overdue_every_days", "escalate_after_days")
 AUDITED = ("stage", "kind", "title", "title_en", "description", "description_en", "agency_kind", "mandatory",
-           "due_in_days", "is_active")
+           "due_in_days", *REMINDER_FIELDS, "is_active")
 MIN_DAYS, MAX_DAYS = 1, 90
+# Reminder days: before the due date (0 = none), every M days once late (1–30), escalation after K days late
+# (0 = never).
+REMINDER_LIMITS = {"remind_before_days": (0, 30), "overdue_every_days": (1, 30), "escalate_after_days": (0, 90)}
 MAX_DESCRIPTION = 10_000
 # Entering "closed" archives the plan: nobody could work on a task it opened.
 TEMPLATE_STAGES = tuple(stage for stage in Stage if stage != Stage.CLOSED)
@@ -40,12 +45,29 @@ def _choice(enum_class: type, value: Any, field: str, allowed: tuple = ()) -> An
     return member
 
 
-def _days(value: Any) -> int:
+def _whole_number(value: Any) -> int | None:
     text = ascii_digits(str(value if value is not None else "")).strip()
-    days = int(text) if text.isdecimal() and text.isascii() and len(text) <= 4 else None
+    return int(text) if text.isdecimal() and text.isascii() and len(text) <= 4 else None
+
+
+def _days(value: Any) -> int:
+    days = _whole_number(value)
     if days is None or not MIN_DAYS <= days <= MAX_DAYS:
         raise ValidationFailed(_l("The deadline must be from %(min)s to %(max)s working days.",
                                   min=lazy_digits(MIN_DAYS), max=lazy_digits(MAX_DAYS)), field="due_in_days")
+    return days
+
+
+def _reminder_days(data: dict[str, Any], field: str, default: int) -> int:
+    """An empty field keeps the default; anything else must be a whole number within the field's limits."""
+    value = data.get(field)
+    if value is None or str(value).strip() == "":
+        return default
+    low, high = REMINDER_LIMITS[field]
+    days = _whole_number(value)
+    if days is None or not low <= days <= high:
+        raise ValidationFailed(_l("Enter a whole number of days from %(min)s to %(max)s.", min=lazy_digits(low),
+                                  max=lazy_digits(high)), field=field)
     return days
 
 
@@ -87,6 +109,8 @@ def _clean(data: dict[str, Any], template: TaskTemplate | None = None) -> dict[s
         "agencies": _agencies(data.get("agency_ids"), keep),
         "mandatory": bool(data.get("mandatory")),
         "due_in_days": _days(data.get("due_in_days")),
+        **{field: _reminder_days(data, field, getattr(template, field) if template else DEFAULT_REMINDERS[field])
+           for field in REMINDER_FIELDS},
     }
     if clean["agency_kind"] is None and not clean["agencies"]:
         raise ValidationFailed(_l("Choose an agency kind or at least one agency: otherwise the template opens no "
@@ -96,7 +120,7 @@ def _clean(data: dict[str, Any], template: TaskTemplate | None = None) -> dict[s
 
 def create_template(actor: Any, data: dict[str, Any]) -> TaskTemplate:
     """data: stage, kind, title, title_en, description, description_en, agency_kind, agency_ids, mandatory,
-    due_in_days (working days, 1–90)."""
+    due_in_days (working days, 1–90), and the reminder days (see REMINDER_LIMITS; empty keeps the default)."""
     template = TaskTemplate(**_clean(data), is_active=True)
     db.session.add(template)
     db.session.flush()

@@ -23,7 +23,7 @@ from planapp.web.pagination import page_arg, per_page, text_arg
 bp = Blueprint("task_templates", __name__, url_prefix="/admin/task-templates")
 
 FIELDS = ("stage", "kind", "title", "title_en", "description", "description_en", "agency_kind", "agency_ids",
-          "mandatory", "due_in_days")
+          "mandatory", "due_in_days", "remind_before_days", "overdue_every_days", "escalate_after_days")
 
 
 def _load(template_id: int) -> TaskTemplate:
