@@ -50,3 +50,5 @@ def store_job(name: str, interval: dict[str, int], next_run_time: datetime) -> N
         misfire_grace_time=int(runner.MISFIRE_GRACE.total_seconds()), coalesce=True, max_instances=1,
         next_run_time=next_run_time,
     ))
+# The real reminder sweep on the real quarter-hour slots: restart tests (W6) store it days in the past.
+REMINDERS = (Job("reminder_sweep", "interval", every(minutes=15), "planapp.tasks.reminders:sweep"),)

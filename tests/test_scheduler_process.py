@@ -23,10 +23,15 @@ import pytest
 import sqlalchemy as sa
 
 from planapp.core import clock
+from planapp.core.i18n import local_date
 from planapp.extensions import db
+from planapp.mail.dispatch import dispatch_due
 from planapp.scheduler import runner
 from planapp.scheduler.leader import leadership_for
 from planapp.scheduler.models import JobRun
+from planapp.tasks.lifecycle import TaskKind
+from planapp.tasks.models import Task, TaskReminder
+from tests.factories import make_agency, make_plan, make_user
 from tests.scheduler_jobs import store_job
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,6 +180,18 @@ def test_two_schedulers_one_leader_each_slot_once_and_the_standby_takes_over(sch
         observer.release()
 
 
+def restart_after_downtime(schedulers, schedule: str, job: str) -> Schedulers:
+    """Start one scheduler on `schedule`, wait for `job`'s catch-up run (and a little longer, for any wrong second
+    one), then stop it cleanly."""
+    group = schedulers(schedule)
+    group.start()
+    wait_for(lambda: committed_runs(job), 30, f"the catch-up run of {job}", group.processes)
+    time.sleep(1.5)
+    group.processes[0].send_signal(signal.SIGTERM)
+    assert group.processes[0].wait(15) == 0
+    return group
+
+
 def test_after_days_without_a_scheduler_a_missed_job_runs_once(schedulers, scheduler_db, backend):
     """W6 at the scheduler's level: coalesce. An hourly job last scheduled three days ago has 72 missed slots."""
     now = datetime.now(UTC)
@@ -182,12 +199,7 @@ def test_after_days_without_a_scheduler_a_missed_job_runs_once(schedulers, sched
     db.session.commit()
     store_job("hourly", {"hours": 1}, long_ago)  # what a scheduler stopped three days ago leaves in its store
 
-    group = schedulers("tests.scheduler_jobs:HOURLY")
-    group.start()
-    wait_for(lambda: committed_runs("hourly"), 30, "the catch-up run", group.processes)
-    time.sleep(1.5)  # room for any further (wrong) catch-up run
-    group.processes[0].send_signal(signal.SIGTERM)
-    assert group.processes[0].wait(15) == 0
+    group = restart_after_downtime(schedulers, "tests.scheduler_jobs:HOURLY", "hourly")
 
     runs = committed_runs("hourly")
     latest_slots = {moment.replace(minute=0, second=0, microsecond=0) for moment in (now, datetime.now(UTC))}
@@ -200,6 +212,45 @@ def test_after_days_without_a_scheduler_a_missed_job_runs_once(schedulers, sched
     next_run = db.session.scalar(sa.select(JOBS.c.next_run_time).where(JOBS.c.id == "hourly"))
     db.session.rollback()
     assert next_run > time.time()  # back on schedule
+
+
+def test_after_three_days_down_the_restarted_scheduler_sends_each_missed_reminder_once(
+        schedulers, scheduler_db, backend, smtp_app, smtp_server):
+    """W6 end to end: the real reminder sweep, last run three days ago, in a real `flask scheduler run`. On
+    restart it runs once and every task that needed a reminder meanwhile gets exactly one, for the step it is at
+    now; the SMTP server receives each e-mail once."""
+    now = datetime.now(UTC)
+    today = local_date(now)
+    office, agency = make_agency("سازمان برنامه", kind="private"), make_agency("اداره کل راه")
+    supervisor = make_user("supervisor", office, name="ناظر")
+    officers = [make_user("officer", agency, name=f"کارشناس {n}") for n in (1, 2)]
+    plan = make_plan(supervisor, title="برنامهٔ استان")
+    due = {"soon": today + timedelta(days=1), "today": today, "late": today - timedelta(days=2),
+           "very late": today - timedelta(days=6)}
+    tasks = {name: Task(plan_id=plan.id, stage=plan.stage, kind=TaskKind.OTHER, title=f"کار {name}",
+                        agency_id=agency.id, due_on=day, created_at=now - timedelta(days=10))
+             for name, day in due.items()}
+    db.session.add_all(tasks.values())
+    db.session.flush()
+    # Three days ago the sweep last ran: "late" (then due in a day) got its due-soon reminder.
+    db.session.add(TaskReminder(task_id=tasks["late"].id, step="due_soon", due_on=due["late"],
+                                created_at=now - timedelta(days=3)))
+    db.session.commit()
+    store_job("reminder_sweep", {"minutes": 15}, now - timedelta(days=3))
+
+    restart_after_downtime(schedulers, "tests.scheduler_jobs:REMINDERS", "reminder_sweep")
+    assert len(committed_runs("reminder_sweep")) == 1
+
+    db.session.rollback()
+    steps = {(task_id, step) for task_id, step in db.session.execute(
+        sa.select(TaskReminder.task_id, TaskReminder.step))}
+    ids = {name: task.id for name, task in tasks.items()}
+    assert steps == {(ids["soon"], "due_soon"), (ids["today"], "due_today"), (ids["late"], "due_soon"),
+                     (ids["late"], "overdue:0"), (ids["very late"], "overdue:1"), (ids["very late"], "escalation")}
+    dispatch_due(now + timedelta(minutes=1))
+    counts = smtp_server.message_id_counts()
+    assert set(counts.values()) == {1} and len(counts) == 4 * len(officers) + 1  # 4 reminders each, 1 escalation
+    db.session.rollback()
 
 
 def invoke(app, *args: str):
