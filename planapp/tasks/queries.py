@@ -16,7 +16,7 @@ from planapp.core.text import fold
 from planapp.extensions import db
 from planapp.plans.workflow import Stage
 from planapp.tasks.lifecycle import ACTIVE, TO_DO, TaskKind, TaskStatus
-from planapp.tasks.models import Task, TaskAttachment, TaskComment, task_guests
+from planapp.tasks.models import Task, TaskAttachment, TaskComment, guest_task_ids
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,17 @@ def get_task(task_id: int) -> Task | None:
 
 def addressed_to(user: User):
     """Tasks of the user's agency, the user's own, those of people the user stands in for, and those the user
-    was invited to as a guest (a subquery: no extra statement per page)."""
+    was invited to as a guest.
+
+    The guests' task ids are read first (one small indexed query, cached on the user for the request) and listed
+    as constants: a subquery inside the OR made SQLite give up its index on agency and person and scan the whole
+    table (500,000 tasks: 445 ms instead of 15 ms a page)."""
     people = [user.id, *user.acting_for_ids]
-    invited = sa.select(task_guests.c.task_id).where(task_guests.c.user_id == user.id)
-    return sa.or_(Task.agency_id == user.agency_id, Task.assignee_id.in_(people), Task.id.in_(invited))
+    branches = [Task.agency_id == user.agency_id, Task.assignee_id.in_(people)]
+    invited = guest_task_ids(user)
+    if invited:
+        branches.append(Task.id.in_(sorted(invited)))
+    return sa.or_(*branches)
 
 
 def _filtered(query: sa.Select, filters: TaskFilters) -> sa.Select:
