@@ -129,13 +129,17 @@ def _recipients(claimed: list[tuple[Due, str]]) -> dict[tuple[int, str], list[in
     return result
 
 
-def _earlier_reminders(task_ids: list[int]) -> dict[int, int]:
-    """Reminders already claimed per task (any due date), for the e-mail cap."""
-    rows = db.session.execute(
-        sa.select(TaskReminder.task_id, sa.func.count()).where(
-            TaskReminder.task_id.in_(task_ids), TaskReminder.step != "escalation")
-        .group_by(TaskReminder.task_id))
-    return dict(rows.all())
+def _earlier_reminders(task_ids: list[int]) -> tuple[set[tuple[int, str, date]], dict[int, int]]:
+    """The steps already claimed for these tasks (skipped without an insert: most sweeps of a day find little
+    new) and the reminders per task, any due date, for the e-mail cap."""
+    claimed, per_task = set(), {}
+    for task_id, step, due_on in db.session.execute(sa.select(TaskReminder.task_id, TaskReminder.step,
+                                                              TaskReminder.due_on)
+                                                    .where(TaskReminder.task_id.in_(task_ids))):
+        claimed.add((task_id, step, due_on))
+        if step != "escalation":
+            per_task[task_id] = per_task.get(task_id, 0) + 1
+    return claimed, per_task
 
 
 def _sweep_chunk(chunk: list[Due], today: date, now: datetime, cap: int) -> int:
@@ -143,7 +147,10 @@ def _sweep_chunk(chunk: list[Due], today: date, now: datetime, cap: int) -> int:
               for step in steps_for(today, due.due_on, due.before, due.every, due.escalate)]
     if not wanted:
         return 0
-    earlier = _earlier_reminders([due.task_id for due in chunk])
+    done, earlier = _earlier_reminders([due.task_id for due in chunk])
+    wanted = [(due, step) for due, step in wanted if (due.task_id, step, due.due_on) not in done]
+    if not wanted:
+        return 0
     inserted = set(_insert(TaskReminder, [{"task_id": due.task_id, "step": step, "due_on": due.due_on,
                                            "created_at": now} for due, step in wanted],
                            (TaskReminder.task_id, TaskReminder.step)))
