@@ -88,10 +88,12 @@ def register_workflow_plugins() -> None:
     import planapp.calendar.models  # noqa: F401  (working days read the holiday table)
 
     # Tables of domains that no view imports yet must still be known to migrations and the scheduler.
+    import planapp.indicators.models  # noqa: F401
     import planapp.mail.models  # noqa: F401
     import planapp.monitoring.models  # noqa: F401
     import planapp.plans.checks  # noqa: F401
     import planapp.scheduler.models  # noqa: F401
+    import planapp.swot.models  # noqa: F401
     import planapp.tasks.hooks  # noqa: F401
 
 

@@ -110,10 +110,12 @@ def seed_demo() -> list[tuple[str, Role]]:
         logins.append((email, demo.role))
     db.session.flush()
     from planapp.calendar.seed import seed_holidays
+    from planapp.indicators.seed import seed_catalog
     from planapp.tasks.seed import seed_templates
 
     seed_holidays(1405)
     seed_templates()
+    seed_catalog()
     _seed_plans()
     db.session.commit()
     return logins

@@ -27,6 +27,16 @@ from planapp.calendar.models import Holiday
 from planapp.calendar.seed import seed_holidays
 from planapp.core.clock import now
 from planapp.extensions import db
+from planapp.indicators.models import (
+    ImportStatus,
+    Indicator,
+    IndicatorImport,
+    IndicatorValue,
+    IndicatorValueChange,
+    Region,
+    Sector,
+)
+from planapp.indicators.seed import seed_catalog
 from planapp.mail.models import MailStatus, OutboxMessage
 from planapp.monitoring.rounds import open_due_rounds
 from planapp.notifications.models import Notification
@@ -35,6 +45,7 @@ from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
 from planapp.scheduler.models import SchedulerLease
 from planapp.scheduler.runs import run_once
+from planapp.swot.models import Quadrant, SwotFactor
 from planapp.tasks import reminders
 from planapp.tasks import services as task_services
 from planapp.tasks.lifecycle import TaskKind
@@ -131,11 +142,32 @@ def tasks_with_everything(plan_id: int, agency_id: int, officer: User, superviso
     db.session.add(Delegation(user_id=officer.id, substitute_id=supervisor.id, starts_on=date(2026, 1, 1),
                               ends_on=date(2099, 1, 1), created_at=now()))
     db.session.commit()
+    situation_data(plan, task.id, officer)
     reminders.sweep(datetime(2099, 1, 3, 6, 0, tzinfo=UTC))  # the task is due that day: a reminder step
     open_due_rounds(now())  # the plan in monitoring gets its round
     holidays = list(db.session.scalars(sa.select(Holiday.id).order_by(Holiday.id).limit(2)))
     return {"task_id": [task.id], "attachment_id": [attachment.id], "fmt": ["csv", "xlsx"],
             "template_id": [template.id], "holiday_id": holidays}
+
+
+def situation_data(plan: Plan, task_id: int, officer: User) -> None:
+    """The catalog, a value imported then changed (with its history), and a SWOT factor."""
+    seed_catalog()
+    upload = IndicatorImport(user_id=officer.id, task_id=task_id, file_name="a.csv", stored_name="x.csv",
+                             status=ImportStatus.DONE, total_rows=1, created_at=now())
+    db.session.add(upload)
+    db.session.flush()
+    ids = {model: db.session.scalar(sa.select(model.id).where(model.code == code))
+           for model, code in ((Indicator, "POP"), (Region, "EA-TABRIZ"), (Sector, "TOTAL"))}
+    value = IndicatorValue(indicator_id=ids[Indicator], region_id=ids[Region], sector_id=ids[Sector], year=1404,
+                           value=1_800_000, submitted_by_id=officer.id, submitted_at=now(), import_id=upload.id)
+    db.session.add(value)
+    db.session.flush()
+    db.session.add(IndicatorValueChange(value_id=value.id, old_value=1_790_000, new_value=1_800_000,
+                                        changed_by_id=officer.id, changed_at=now(), import_id=upload.id))
+    db.session.add(SwotFactor(plan_id=plan.id, quadrant=Quadrant.STRENGTH, text="موقعیت مرزی", author_id=officer.id,
+                              task_id=task_id, created_at=now()))
+    db.session.commit()
 
 
 def plans_with_requests() -> dict[str, list[int]]:

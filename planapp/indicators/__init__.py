@@ -1,0 +1,2 @@
+"""Situation assessment data: the indicator catalog, regions and sectors, values collected from agencies through
+tasks and imports, and the explorer."""
