@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from benchmarks.harness import best_time, report
+from benchmarks.imports import bench_imports
 from benchmarks.inbox import bench_inbox
 from benchmarks.reminders import bench_reminders
 from planapp import create_app
@@ -40,6 +41,8 @@ def main() -> None:
         bench_inbox(Path(folder))
         print(flush=True)
         bench_reminders(Path(folder))
+        print(flush=True)
+        bench_imports(Path(folder))
 
 
 def bench_list_page(app) -> None:

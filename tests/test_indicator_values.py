@@ -90,3 +90,24 @@ def test_the_statements_do_not_grow_with_the_rows_of_a_chunk(ctx):
     small_new, large_new = statements(range(1390, 1391), 1.0), statements(range(1391, 1481), 1.0)
     small_changed, large_changed = statements(range(1390, 1391), 2.0), statements(range(1391, 1481), 2.0)
     assert small_new == large_new and small_changed == large_changed  # 23 rows or 2,070: the same statements
+
+
+def test_a_checked_file_goes_in_through_the_catalog_of_the_database(ctx):
+    """read_table → validate against import_catalog() → store_values: Persian digits and codes as typed."""
+    from planapp.indicators.queries import import_catalog
+    from planapp.indicators.validate import read_table, validate
+
+    seed_catalog()
+    db.session.commit()
+    csv = ("indicator,region,sector,year,value,source\n"
+           "pop,ea-tabriz,,۱۴۰۴,\"۱٬۸۰۰٬۰۰۰\",سرشماری\n"
+           "EMP,EA-MARAND,A,1404,12500,\n").encode()
+    result = validate(read_table(csv, "csv", 100), import_catalog())
+    assert result.ok, result.problems
+    assert store_values(result.rows, None, NOW) == Stored(inserted=2)
+    db.session.commit()
+    pop, emp = ids(Indicator, "POP", "EMP")
+    tabriz, marand = ids(Region, "EA-TABRIZ", "EA-MARAND")
+    total, farming = ids(Sector, "TOTAL", "A")
+    assert stored() == {(pop, tabriz, total, 1404): (1_800_000.0, "سرشماری"),
+                        (emp, marand, farming, 1404): (12_500.0, "")}

@@ -48,6 +48,13 @@ def _same(old: pd.Series, new: pd.Series) -> pd.Series:
     return (old - new).abs() <= scale * 1e-12
 
 
+def _records(frame: pd.DataFrame, constants: dict) -> list[dict]:
+    """Plain Python values (numpy's int64 and float64 are not what drivers expect), plus the same constants."""
+    columns = list(frame.columns)
+    return [{**dict(zip(columns, values, strict=True)), **constants}
+            for values in zip(*(frame[name].tolist() for name in columns), strict=True)]
+
+
 def store_chunk(chunk: pd.DataFrame, user_id: int | None, now: datetime, import_id: int | None = None,
                 task_id: int | None = None) -> Stored:
     """Upsert one chunk (columns: KEY, value, source) in the caller's transaction."""
@@ -56,20 +63,23 @@ def store_chunk(chunk: pd.DataFrame, user_id: int | None, now: datetime, import_
     new = merged[merged["id"].isna()]
     stored = merged[merged["id"].notna()]
     same = _same(stored["old_value"], stored["value"]) & (stored["old_source"] == stored["source"])
-    changed = stored[~same]
-    if len(new):
-        db.session.execute(sa.insert(IndicatorValue), [
-            {"indicator_id": int(row.indicator_id), "region_id": int(row.region_id), "sector_id": int(row.sector_id),
-             "year": int(row.year), "value": float(row.value), "source": row.source, "submitted_by_id": user_id,
-             "submitted_at": now, "task_id": task_id, "import_id": import_id} for row in new.itertuples()])
+    changed = stored[~same].astype({"id": "int64"})  # ids are floats after the left join (NaN for new rows)
+    stamp = {"submitted_by_id": user_id, "submitted_at": now, "task_id": task_id, "import_id": import_id}
+    if len(new):  # Core inserts: the ORM's per-row bookkeeping is most of the cost at a million rows
+        db.session.execute(IndicatorValue.__table__.insert(), _records(new[[*KEY, "value", "source"]], stamp))
     if len(changed):
-        db.session.execute(sa.insert(IndicatorValueChange), [
-            {"value_id": int(row.id), "old_value": float(row.old_value), "old_source": row.old_source,
-             "new_value": float(row.value), "changed_by_id": user_id, "changed_at": now, "import_id": import_id}
-            for row in changed.itertuples()])
-        db.session.execute(sa.update(IndicatorValue), [
-            {"id": int(row.id), "value": float(row.value), "source": row.source, "submitted_by_id": user_id,
-             "submitted_at": now, "task_id": task_id, "import_id": import_id} for row in changed.itertuples()])
+        history = changed.rename(columns={"id": "value_id", "value": "new_value"})[
+            ["value_id", "old_value", "old_source", "new_value"]]
+        db.session.execute(IndicatorValueChange.__table__.insert(), _records(
+            history, {"changed_by_id": user_id, "changed_at": now, "import_id": import_id}))
+        db.session.execute(
+            IndicatorValue.__table__.update().where(IndicatorValue.id == sa.bindparam("value_id")).values(
+                value=sa.bindparam("new_value"), source=sa.bindparam("new_source"),
+                submitted_by_id=sa.bindparam("by"), submitted_at=sa.bindparam("at"),
+                task_id=sa.bindparam("task"), import_id=sa.bindparam("import")),
+            _records(changed.rename(columns={"id": "value_id", "value": "new_value", "source": "new_source"})[
+                ["value_id", "new_value", "new_source"]], {"by": user_id, "at": now, "task": task_id,
+                                                            "import": import_id}))
     return Stored(inserted=len(new), updated=len(changed), unchanged=int(same.sum()))
 
 
