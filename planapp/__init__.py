@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     from planapp.mail.views import bp as outbox_bp
     from planapp.notifications.views import bp as notifications_bp
     from planapp.plans.views import bp as plans_bp
+    from planapp.swot.views import bp as swot_bp
     from planapp.tasks.detail_views import bp as task_bp
     from planapp.tasks.template_views import bp as task_templates_bp
     from planapp.tasks.views import bp as tasks_bp
@@ -120,7 +121,8 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts_bp, users_bp, agencies_bp, audit_bp, dashboard_bp, health_bp, plans_bp,
                       approvals_bp, notifications_bp, tasks_bp, task_bp, task_templates_bp, holidays_bp,
-                      delegations_bp, outbox_bp, email_preferences_bp, invitations_bp, password_bp, decisions_bp):
+                      delegations_bp, outbox_bp, email_preferences_bp, invitations_bp, password_bp, decisions_bp,
+                      swot_bp):
         app.register_blueprint(blueprint)
 
 

@@ -36,8 +36,11 @@ from planapp.notifications.services import notify
 from planapp.plans import services as plan_services
 from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
+from planapp.swot import services as swot_services
 from planapp.tasks import services as task_services
 from planapp.tasks import template_services
+from planapp.tasks.lifecycle import TaskKind
+from planapp.tasks.models import Task
 from tests.factories import PASSWORD, make_agency, make_user
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -274,6 +277,39 @@ CASES.update({
     "password.reset": Case(_reset_link, _set_password, signed_in=False),
     "decisions.decide": Case(_decision_link, lambda w: {"decision": "reject", "comment": "اصلاح شود"},
                              as_who="supervisor"),
+})
+
+
+def _swot_task(world: World) -> dict:
+    """A SWOT input task of the officer's agency (made and committed before the database is checksummed)."""
+    supervisor = db.session.scalar(sa.select(User).where(User.email == world.emails["supervisor"]))
+    task = task_services.create_task(supervisor, db.session.get(Plan, world.plans["open"]),
+                                     {"title": "ورود سوات", "kind": TaskKind.SWOT_INPUT,
+                                      "agency_id": world.tasks["agency_id"], "due_on": date(2099, 1, 3)}, now())
+    db.session.commit()
+    return {"task_id": task.id}
+
+
+def _swot_factors(world: World) -> dict:
+    """Two strengths of the open plan, put forward on a SWOT input task; their ids go to world.settings."""
+    officer = db.session.scalar(sa.select(User).where(User.email == world.emails["officer"]))
+    task = db.session.get(Task, _swot_task(world)["task_id"])
+    for name in ("swot_keep", "swot_duplicate"):
+        world.settings[name] = swot_services.submit_factor(officer, task, "strength", "نیروی کار جوان", now()).id
+    db.session.commit()
+    return {"plan_id": world.plans["open"]}
+
+
+CASES.update({
+    "swot.submit": Case(_swot_task, lambda w: {"quadrant": "strength", "text": "نیروی کار جوان"}, as_who="officer"),
+    "swot.merge": Case(_swot_factors, lambda w: {"keep_id": str(w.settings["swot_keep"]),
+                                                 "duplicate_id": str(w.settings["swot_duplicate"]),
+                                                 f"version-{w.settings['swot_duplicate']}": "1"},
+                       as_who="supervisor"),
+    "swot.evaluate": Case(lambda w: {**_swot_factors(w), "evaluation": "internal"},
+                          lambda w: {f"{name}-{w.settings['swot_keep']}": value
+                                     for name, value in (("weight", "1"), ("rating", "3"), ("version", "1"))},
+                          as_who="supervisor"),
 })
 
 

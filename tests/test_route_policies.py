@@ -102,6 +102,10 @@ ROUTE_MATRIX: dict[str, object] = {
     "task.attach": Perm.VIEW_TASKS,
     "task.download": Perm.VIEW_TASKS,
     "task.change_file": Perm.VIEW_TASKS,
+    "swot.board": Perm.EDIT_PLAN,
+    "swot.merge": Perm.EDIT_PLAN,
+    "swot.evaluate": Perm.EDIT_PLAN,
+    "swot.submit": Perm.WORK_ON_TASK,
 }
 # Routes about one task: a user allowed tasks in general but not this one gets 404 (its existence stays hidden).
 TASK_ROUTES = {"task.detail", "task.comments", "task.download"}

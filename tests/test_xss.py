@@ -37,7 +37,7 @@ from planapp.tasks.models import TaskTemplate
 from tests.factories import PASSWORD, make_user, signed_in
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-PLAN_AREAS = ("plans.", "approvals.", "notifications.", "tasks.", "task.")
+PLAN_AREAS = ("plans.", "approvals.", "notifications.", "tasks.", "task.", "swot.")  # swot: tests/test_swot.py
 LINK_AREAS = ("decisions.",)  # decision links open for their supervisor only: see tests/test_decision_links.py
 
 PAYLOADS = [
