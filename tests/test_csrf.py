@@ -30,6 +30,7 @@ from planapp.approvals import services as approvals
 from planapp.calendar import services as calendar_services
 from planapp.core.clock import now
 from planapp.extensions import db
+from planapp.indicators.models import Category, Indicator, Region, RegionKind, Sector
 from planapp.mail.models import MailStatus, OutboxMessage
 from planapp.notifications.models import Notification
 from planapp.notifications.services import notify
@@ -310,6 +311,43 @@ CASES.update({
                           lambda w: {f"{name}-{w.settings['swot_keep']}": value
                                      for name, value in (("weight", "1"), ("rating", "3"), ("version", "1"))},
                           as_who="supervisor"),
+})
+
+
+def _catalog_row(name: str, active: bool = True) -> Callable[[World], dict]:
+    """An indicator, a county (under the province) or a sector, made and committed before the checksum."""
+    def make(world: World) -> dict:
+        province = Region(code="EA", name="استان", kind=RegionKind.PROVINCE)
+        db.session.add(province)
+        db.session.flush()
+        row = {"indicator": Indicator(code="POP", name="جمعیت", category=Category.SOCIAL, unit="نفر"),
+               "region": Region(code="EA-X", name="شهرستان", kind=RegionKind.COUNTY, parent_id=province.id),
+               "sector": Sector(code="A", name="کشاورزی")}[name]
+        row.is_active = active
+        db.session.add(row)
+        db.session.commit()
+        return {f"{name}_id": row.id}
+    return make
+
+
+def _indicator_form(**extra) -> dict:
+    return {"code": "LIT", "name": "نرخ باسوادی", "category": "social", "unit": "درصد", "frequency": "census",
+            "direction": "higher_better", **extra}
+
+
+CASES.update({
+    "indicators.create": Case(no_url_values, lambda w: _indicator_form()),
+    "indicators.update": Case(_catalog_row("indicator"), lambda w: _indicator_form(code="POP")),
+    "indicators.deactivate": Case(_catalog_row("indicator"), lambda w: {}),
+    "indicators.reactivate": Case(_catalog_row("indicator", active=False), lambda w: {}),
+    "regions.create": Case(_catalog_row("region"), lambda w: {"code": "EA-NEW", "name": "شهرستان تازه"}),
+    "regions.update": Case(_catalog_row("region"), lambda w: {"code": "EA-X", "name": "نام دیگر"}),
+    "regions.deactivate": Case(_catalog_row("region"), lambda w: {}),
+    "regions.reactivate": Case(_catalog_row("region", active=False), lambda w: {}),
+    "sectors.create": Case(no_url_values, lambda w: {"code": "B", "name": "معدن"}),
+    "sectors.update": Case(_catalog_row("sector"), lambda w: {"code": "A", "name": "نام دیگر"}),
+    "sectors.deactivate": Case(_catalog_row("sector"), lambda w: {}),
+    "sectors.reactivate": Case(_catalog_row("sector", active=False), lambda w: {}),
 })
 
 

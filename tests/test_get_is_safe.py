@@ -125,6 +125,7 @@ def values_for_every_argument(agency_ids: list[int], user_ids: list[int],
         **{name: [*plans.get(name, []), "no-such-link"] for name in ("invitation_token", "reset_token",
                                                                     "decision_token")},
         "message_id": [*plans.get("message_id", []), MISSING_ID],
+        **{name: [*plans.get(name, []), MISSING_ID] for name in ("indicator_id", "region_id", "sector_id")},
     }
 
 
@@ -147,7 +148,10 @@ def tasks_with_everything(plan_id: int, agency_id: int, officer: User, superviso
     open_due_rounds(now())  # the plan in monitoring gets its round
     holidays = list(db.session.scalars(sa.select(Holiday.id).order_by(Holiday.id).limit(2)))
     return {"task_id": [task.id], "attachment_id": [attachment.id], "fmt": ["csv", "xlsx"],
-            "template_id": [template.id], "holiday_id": holidays}
+            "template_id": [template.id], "holiday_id": holidays,
+            # The catalog: the first rows (the country, TOTAL) and a county, a finer sector's section.
+            **{name: list(db.session.scalars(sa.select(model.id).order_by(model.id).limit(2)))
+               for name, model in (("indicator_id", Indicator), ("region_id", Region), ("sector_id", Sector))}}
 
 
 def situation_data(plan: Plan, task_id: int, officer: User) -> None:

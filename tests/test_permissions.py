@@ -31,6 +31,7 @@ EXPECTED: dict[Perm, set[Role]] = {
     Perm.MANAGE_TASK_TEMPLATES: {A},
     Perm.MANAGE_HOLIDAYS: {A},
     Perm.MANAGE_OUTBOX: {A},
+    Perm.MANAGE_INDICATORS: {A},
     Perm.INVITE_PARTICIPANT: {A, S},
 }
 

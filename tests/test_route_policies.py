@@ -23,6 +23,7 @@ from planapp.calendar import services as calendar_services
 from planapp.core.clock import now
 from planapp.core.permissions import POLICY, Perm, Role, can
 from planapp.extensions import db
+from planapp.indicators.models import Category, Indicator, Region, RegionKind, Sector
 from planapp.mail.models import OutboxMessage
 from planapp.notifications.services import notify
 from planapp.plans import services as plan_services
@@ -62,6 +63,13 @@ ROUTE_MATRIX: dict[str, object] = {
         for name in ("list", "create", "row", "edit", "update", "deactivate", "reactivate")
     },
     **{f"holidays.{name}": Perm.MANAGE_HOLIDAYS for name in ("list", "create", "row", "edit", "update", "delete")},
+    **{
+        f"{bp}.{name}": Perm.MANAGE_INDICATORS
+        for bp in ("indicators", "regions", "sectors")
+        for name in ("list", "create", "row", "edit", "update", "deactivate", "reactivate")
+    },
+    "regions.table": Perm.MANAGE_INDICATORS,
+    "sectors.table": Perm.MANAGE_INDICATORS,
     **{f"delegations.{name}": Perm.USE_APP for name in ("list", "create", "revoke")},
     "audit.list": Perm.VIEW_AUDIT,
     "plans.list": Perm.VIEW_PLANS,
@@ -186,6 +194,9 @@ def ids(ctx: Flask) -> dict[str, object]:
     template = template_services.create_template(None, {"stage": "goals", "kind": "other", "title": "الگوی نمونه",
                                                         "agency_kind": "government", "due_in_days": 5})
     holiday = calendar_services.add_holiday(None, {"day": date(2026, 3, 21), "name": "نوروز"})
+    catalog = [Indicator(code="SAMPLE", name="شاخص نمونه", category=Category.SOCIAL, unit="درصد"),
+               Region(code="R-1", name="شهرستان نمونه", kind=RegionKind.COUNTY), Sector(code="A", name="کشاورزی")]
+    db.session.add_all(catalog)
     links = {  # links from e-mails (invitation and reset pages are public; the decision link is the owner's)
         "invitation_token": tokens.issue(tokens.INVITATION, other, timedelta(days=7), now()),
         "reset_token": tokens.issue(tokens.PASSWORD_RESET, other, timedelta(minutes=60), now()),
@@ -199,7 +210,8 @@ def ids(ctx: Flask) -> dict[str, object]:
             "message_id": message_id,
             "user_id": other.id, "agency_id": other.agency_id, "filename": "css/app.css", "plan_id": plan.id,
             "request_id": request.id, "notification_id": 1, "task_id": task.id, "attachment_id": attachment.id,
-            "fmt": "csv", "task": task, "template_id": template.id, "holiday_id": holiday.id}
+            "fmt": "csv", "task": task, "template_id": template.id, "holiday_id": holiday.id,
+            **dict(zip(("indicator_id", "region_id", "sector_id"), (row.id for row in catalog), strict=True))}
 
 
 # --- (a) every endpoint has a policy ------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from planapp.calendar import services as calendar_services
 from planapp.config import ProductionConfig, check_production_config
 from planapp.core.clock import now
 from planapp.extensions import db
+from planapp.indicators.models import Category, Indicator, Region, RegionKind, Sector
 from planapp.mail.models import OutboxMessage
 from planapp.notifications.models import Notification
 from planapp.tasks import services as task_services
@@ -126,7 +127,12 @@ def a_plan_before_the_council() -> dict[str, int]:
     db.session.commit()
     notification = db.session.scalar(sa.select(Notification.id))
     message = db.session.scalar(sa.select(OutboxMessage.id))  # the e-mail twin of a notification
-    return {"message_id": message,
+    catalog = [Indicator(code="POP", name="جمعیت", category=Category.SOCIAL, unit="نفر"),
+               Region(code="EA-X", name="شهرستان", kind=RegionKind.COUNTY), Sector(code="A", name="کشاورزی")]
+    db.session.add_all(catalog)
+    db.session.commit()
+    return {**dict(zip(("indicator_id", "region_id", "sector_id"), (row.id for row in catalog), strict=True)),
+            "message_id": message,
             "plan_id": plan.id, "request_id": request.id, "notification_id": notification, "task_id": task.id,
             "attachment_id": attachment.id, "fmt": "xlsx", "template_id": template.id, "holiday_id": holiday.id}
 

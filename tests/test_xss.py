@@ -31,6 +31,7 @@ from planapp.calendar.models import Holiday
 from planapp.core.clock import now
 from planapp.core.i18n import local_date
 from planapp.extensions import db
+from planapp.indicators.models import Indicator, Region, RegionKind, Sector
 from planapp.mail.models import OutboxMessage
 from planapp.notifications.services import notify
 from planapp.tasks.models import TaskTemplate
@@ -127,6 +128,9 @@ class HostileSite:
     template_ids: list[int] = field(default_factory=list)
     holiday_ids: list[int] = field(default_factory=list)
     message_ids: list[int] = field(default_factory=list)
+    indicator_ids: list[int] = field(default_factory=list)
+    region_ids: list[int] = field(default_factory=list)
+    sector_ids: list[int] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     form_responses: dict[str, TestResponse] = field(default_factory=dict)
 
@@ -277,6 +281,37 @@ def write_settings(client: FlaskClient, site: HostileSite) -> None:
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Delegation)) == 3
 
 
+def write_catalog(client: FlaskClient, site: HostileSite) -> None:
+    """Indicators (names, units, description, sourced from the hostile agencies), counties and sectors named with
+    payloads, through the admin forms; refused forms for each."""
+    responses, hx = site.form_responses, {"HX-Request": "true"}
+    province = Region(code="EA", name="استان", kind=RegionKind.PROVINCE)
+    section = Sector(code="C", name="صنعت")
+    db.session.add_all([province, section])
+    db.session.commit()
+    for n, (payload, agency) in enumerate(zip(PAYLOADS, site.agencies, strict=True)):
+        indicator = {"code": f"X{n}", "name": payload, "name_en": payload, "category": "social", "unit": payload,
+                     "unit_en": payload, "source_agency_id": str(agency.id), "frequency": "annual",
+                     "direction": "neutral", "description": payload}
+        responses[f"indicator create {n}"] = client.post("/admin/indicators/", headers=hx, data=indicator)
+        responses[f"region create {n}"] = client.post("/admin/regions/", headers=hx, data={
+            "code": f"EA-{n}", "name": payload, "name_en": payload})
+        responses[f"sector create {n}"] = client.post("/admin/sectors/", headers=hx, data={
+            "code": f"C{n}", "name": payload, "name_en": payload, "parent_id": str(section.id)})
+        for label in (f"indicator create {n}", f"region create {n}", f"sector create {n}"):
+            assert responses[label].status_code == 200 and responses[label].headers.get("HX-Trigger"), label
+        responses[f"indicator form with errors {n}"] = client.post("/admin/indicators/", headers=hx,
+                                                                   data={**indicator, "code": payload})
+        responses[f"region form with errors {n}"] = client.post("/admin/regions/", headers=hx, data={
+            "code": payload, "name": payload, "name_en": payload})
+        responses[f"sector form with errors {n}"] = client.post("/admin/sectors/", headers=hx, data={
+            "code": payload, "name": payload, "name_en": payload})
+    site.indicator_ids = list(db.session.scalars(sa.select(Indicator.id).order_by(Indicator.id)))
+    site.region_ids = list(db.session.scalars(sa.select(Region.id).order_by(Region.id)))
+    site.sector_ids = list(db.session.scalars(sa.select(Sector.id).order_by(Sector.id)))
+    assert len(site.indicator_ids) == len(PAYLOADS)
+
+
 def sign_in_with_payloads(app: Flask, site: HostileSite) -> None:
     """Failed sign-ins typed with payloads: the login form shows them again, the audit log records them."""
     stranger = app.test_client()
@@ -303,6 +338,7 @@ def hostile_site(client: FlaskClient, ctx: Flask) -> HostileSite:
     site = HostileSite(admin=admin)
     write_every_field(client, site)
     write_settings(client, site)
+    write_catalog(client, site)
     sign_in_with_payloads(ctx, site)
     write_outbox(site)
     return site
@@ -322,6 +358,9 @@ def every_page_and_fragment(client: FlaskClient, app: Flask, site: HostileSite) 
         "invitation_token": [tokens.issue(tokens.INVITATION, user, timedelta(days=7), now()) for user in site.users],
         "reset_token": [tokens.issue(tokens.PASSWORD_RESET, user, timedelta(minutes=60), now()) for user in site.users],
         "message_id": site.message_ids,
+        "indicator_id": site.indicator_ids,
+        "region_id": site.region_ids,
+        "sector_id": site.sector_ids,
     }
     adapter = app.url_map.bind("localhost")
     responses: dict[str, TestResponse] = {}
@@ -336,7 +375,8 @@ def every_page_and_fragment(client: FlaskClient, app: Flask, site: HostileSite) 
             url = adapter.build(rule.endpoint, {argument: value} if argument else {})
             responses[url] = client.get(url)
     fragments = {"/admin/agencies/": "agency-table", "/admin/users/": "user-table", "/admin/audit/": "audit-table",
-                 "/admin/task-templates/": "template-table", "/admin/outbox/": "outbox-table"}
+                 "/admin/task-templates/": "template-table", "/admin/outbox/": "outbox-table",
+                 "/admin/indicators/": "indicator-table"}
     for url, target in {"/admin/holidays/?year=1405": "holiday-table",
                         "/account/delegation": "delegation-panel"}.items():
         responses[url] = client.get(url)
@@ -407,6 +447,17 @@ def test_the_payloads_are_shown_escaped_where_they_belong(client, ctx, hostile_s
     switch_language(client, "en")
     users_in_english = client.get("/admin/users/?status=all").text
     assert shows_escaped(users_in_english, PAYLOADS[2])  # agency 1's English name, in its users' agency column
+
+
+def test_catalog_names_are_shown_escaped(client, hostile_site):
+    """X1: indicator names, units and sources, county and sector names: escaped in the lists, in both languages."""
+    for language in ("fa", "en"):
+        switch_language(client, language)
+        pages = [client.get(url).text for url in ("/admin/indicators/?status=all", "/admin/indicators/?q=script",
+                                                  "/admin/regions/", "/admin/sectors/")]
+        for payload in PAYLOADS[2:]:
+            assert all(shows_escaped(page, payload) for page in pages), payload
+        assert shows_escaped(pages[1], PAYLOADS[0])
 
 
 def test_answers_to_the_forms_escape_what_was_typed(hostile_site):

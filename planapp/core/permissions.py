@@ -58,6 +58,7 @@ class Perm(enum.StrEnum):
     MANAGE_HOLIDAYS = "manage_holidays"
     INVITE_PARTICIPANT = "invite_participant"  # invite people by e-mail to an agency or to one task
     MANAGE_OUTBOX = "manage_outbox"  # the e-mail outbox: read every message, resend; the development mailbox
+    MANAGE_INDICATORS = "manage_indicators"  # the indicator catalog, regions and sectors
 
 
 _PLAN_WORK = frozenset(
@@ -71,7 +72,8 @@ _TASK_WORK = frozenset({Perm.VIEW_TASKS, Perm.WORK_ON_TASK})
 POLICY: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(
         {Perm.USE_APP, Perm.MANAGE_AGENCIES, Perm.MANAGE_USERS, Perm.DEACTIVATE_USER, Perm.VIEW_AUDIT, Perm.VIEW_PLANS,
-         Perm.MANAGE_TASK_TEMPLATES, Perm.MANAGE_HOLIDAYS, Perm.MANAGE_OUTBOX, Perm.INVITE_PARTICIPANT}
+         Perm.MANAGE_TASK_TEMPLATES, Perm.MANAGE_HOLIDAYS, Perm.MANAGE_OUTBOX, Perm.INVITE_PARTICIPANT,
+         Perm.MANAGE_INDICATORS}
     ),
     Role.SUPERVISOR: frozenset({Perm.USE_APP, Perm.VIEW_PLANS, Perm.INVITE_PARTICIPANT}) | _PLAN_WORK,
     Role.OFFICER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}) | _TASK_WORK,
