@@ -299,8 +299,9 @@ def test_total_sector_refused_by_the_service(client):
     from planapp.core.errors import ValidationFailed
     from planapp.indicators import catalog_services
     total = db.session.scalar(sa.select(Sector).where(Sector.code == TOTAL_SECTOR))
-    with client.application.test_request_context(), pytest.raises(ValidationFailed) as refused:
-        catalog_services.update_sector(admin, total, {"code": "TOTAL", "name": "x"})
+    with client.application.test_request_context():
+        with pytest.raises(ValidationFailed) as refused:
+            catalog_services.update_sector(admin, total, {"code": "TOTAL", "name": "x"})
         assert str(refused.value.message) == TOTAL_FIXED_FA
     db.session.rollback()
     assert db.session.scalar(sa.select(Sector.name).where(Sector.code == TOTAL_SECTOR)) != "x"
