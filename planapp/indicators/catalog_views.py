@@ -16,7 +16,7 @@ from planapp.extensions import db
 from planapp.indicators import catalog_queries as queries
 from planapp.indicators import catalog_services as services
 from planapp.indicators.catalog_forms import IndicatorForm, RegionForm, SectorForm
-from planapp.indicators.models import TOTAL_SECTOR, Category, Indicator, Region, RegionKind, Sector
+from planapp.indicators.models import TOTAL_SECTOR, Category, Indicator, RegionKind, Sector
 from planapp.web.access import requires
 from planapp.web.filters import locale_code
 from planapp.web.htmx import render_fragment, trigger, wants_fragment
@@ -50,6 +50,16 @@ def _save(form, change, *args):
     return True
 
 
+def _create_in_place(form, create, data, template: str, fresh, event: str, done):
+    """The create form of a catalog page: on success a flash (`done(row)`), a fresh form and `event` so the table
+    reloads itself; otherwise the form again, open, with its errors."""
+    created = []
+    if _save(form, lambda actor, values: created.append(create(actor, values)), data):
+        flash(done(created[0]), "success")
+        return trigger(render_fragment(template, form=fresh()), event)
+    return render_fragment(template, form=form, open=True)
+
+
 # Indicators ----------------------------------------------------------------------------------------------------
 
 
@@ -81,12 +91,9 @@ def list_indicators():
 @requires(Perm.MANAGE_INDICATORS)
 def create():
     form = _indicator_form()
-    created: list[Indicator] = []
-    if _save(form, lambda actor, data: created.append(services.create_indicator(actor, data)), _indicator_data(form)):
-        flash(_("Indicator «%(name)s» was created.", name=created[0].name), "success")
-        fresh = _indicator_form(formdata=None)
-        return trigger(render_fragment("indicators/_create_form.html", form=fresh), "indicators-changed")
-    return render_fragment("indicators/_create_form.html", form=form, open=True)
+    return _create_in_place(form, services.create_indicator, _indicator_data(form), "indicators/_create_form.html",
+                            lambda: _indicator_form(formdata=None), "indicators-changed",
+                            lambda row: _("Indicator «%(name)s» was created.", name=row.name))
 
 
 @bp.get("/<int:indicator_id>/row")
@@ -149,12 +156,9 @@ def list_regions():
 @requires(Perm.MANAGE_INDICATORS)
 def region_create():
     form = RegionForm()
-    created: list[Region] = []
-    if _save(form, lambda actor, data: created.append(services.create_county(actor, data)), _region_data(form)):
-        flash(_("County «%(name)s» was added.", name=created[0].name), "success")
-        return trigger(render_fragment("indicators/_region_create_form.html", form=RegionForm(formdata=None)),
-                       "regions-changed")
-    return render_fragment("indicators/_region_create_form.html", form=form, open=True)
+    return _create_in_place(form, services.create_county, _region_data(form), "indicators/_region_create_form.html",
+                            lambda: RegionForm(formdata=None), "regions-changed",
+                            lambda row: _("County «%(name)s» was added.", name=row.name))
 
 
 @regions_bp.get("/table")
@@ -251,12 +255,9 @@ def sector_table():
 @requires(Perm.MANAGE_INDICATORS)
 def sector_create():
     form = _sector_form()
-    created: list[Sector] = []
-    if _save(form, lambda actor, data: created.append(services.create_sector(actor, data)), _sector_data(form)):
-        flash(_("Sector «%(name)s» was added.", name=created[0].name), "success")
-        return trigger(render_fragment("indicators/_sector_create_form.html", form=_sector_form(formdata=None)),
-                       "sectors-changed")
-    return render_fragment("indicators/_sector_create_form.html", form=form, open=True)
+    return _create_in_place(form, services.create_sector, _sector_data(form), "indicators/_sector_create_form.html",
+                            lambda: _sector_form(formdata=None), "sectors-changed",
+                            lambda row: _("Sector «%(name)s» was added.", name=row.name))
 
 
 @sectors_bp.get("/<int:sector_id>/row", endpoint="row")
