@@ -93,6 +93,8 @@ def sign_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None
     page.locator("form button[type=submit].primary").click()
     expect(page).to_have_url(f"{base}/")
     expect(page.locator("#greeting")).to_be_visible()
+    # The DOM can be there before the stylesheet (a 304 still takes a round trip): wait for it.
+    page.wait_for_load_state("load")
 
 
 def signed_in_page(contexts, base: str, email: str, **options) -> tuple[Page, BrowserWatch]:

@@ -74,6 +74,7 @@ def rendered_font_families(page: Page, selector: str) -> dict[str, int]:
 
 
 def expect_vazirmatn(page: Page, selector: str) -> None:
+    page.wait_for_load_state("load")  # computed styles before app.css arrives are the browser's defaults
     family = page.evaluate("getComputedStyle(document.body).fontFamily")
     assert family.split(",")[0].strip(" '\"") == "Vazirmatn", family
     families = rendered_font_families(page, selector)
