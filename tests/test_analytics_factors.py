@@ -3,11 +3,14 @@
 Source: Fred R. David, *Strategic Management: Concepts and Cases*, 13th edition (Prentice Hall, 2011):
 - chapter 3 "The External Assessment", the sample External Factor Evaluation (EFE) matrix for a local ten-theatre
   cinema complex: 15 factors, weights summing to 1.00, published total weighted score 2.58;
-- chapter 4 "The Internal Assessment", the sample Internal Factor Evaluation (IFE) matrix for a retail computer
-  store: 17 factors, weights summing to 1.00, published total weighted score 2.53;
+- chapter 4 "The Internal Assessment", Table 4-10 (p. 123), the sample Internal Factor Evaluation (IFE) matrix for a
+  retail computer store: 17 factors, weights summing to 1.00, published total weighted score 2.50 (every row below
+  checked against the printed table);
 - chapter 6 "Strategy Analysis and Choice", the internal-external (IE) matrix: IFE on the x axis (3.0–4.0 strong,
   2.0–2.99 average, 1.0–1.99 weak), EFE on the y axis (3.0–4.0 high, 2.0–2.99 medium, 1.0–1.99 low), cells I–IX.
-The factor weights and ratings below are copied from those tables; the expected totals are the published ones.
+The expected totals are the published ones. The EFE rows are as recalled from Table 3-12; the book's text confirms the
+total (2.58), the largest weight (0.12, rated 4) and the ratings it names (4 for the university and healthy-eating
+factors, 1 for the new-neighbourhoods and rented-movies factors).
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ COMPUTER_STORE_IFE = [
     (0.02, 3),
     (0.15, 3),
     (0.05, 4),
-    (0.03, 4),
+    (0.03, 3),
     (0.02, 3),
     (0.10, 2),
     (0.15, 2),
@@ -72,7 +75,7 @@ def test_published_efe_total():
 
 def test_published_ife_total():
     weights, ratings = split(COMPUTER_STORE_IFE)
-    assert factor_evaluation(np.array(weights), np.array(ratings)) == pytest.approx(2.53)
+    assert factor_evaluation(np.array(weights), np.array(ratings)) == pytest.approx(2.50)
 
 
 def test_series_are_matched_by_label_not_position():
@@ -80,11 +83,11 @@ def test_series_are_matched_by_label_not_position():
     labels = [f"f{i}" for i in range(len(weights))]
     w = pd.Series(weights, index=labels)
     r = pd.Series(ratings, index=labels).iloc[::-1]  # same factors, other order
-    assert factor_evaluation(w, r) == pytest.approx(2.53)
+    assert factor_evaluation(w, r) == pytest.approx(2.50)
 
 
 def test_the_two_published_totals_fall_in_cell_v():
-    cell = ie_matrix_cell(2.53, 2.58)
+    cell = ie_matrix_cell(2.50, 2.58)
     assert cell == IECell(row=2, col=2, name="V", region="hold and maintain", ife_band="average", efe_band="medium")
 
 
