@@ -4,6 +4,14 @@ Each function's docstring gives its formula, its convention and its source; test
 worked examples.
 """
 
-from planapp.analytics.factors import IECell, factor_evaluation, ie_matrix_cell
+from planapp.analytics.factors import (
+    IE_CELL_NAMES,
+    IE_COLUMNS,
+    IE_REGIONS,
+    IE_ROWS,
+    IECell,
+    factor_evaluation,
+    ie_matrix_cell,
+)
 
-__all__ = ["IECell", "factor_evaluation", "ie_matrix_cell"]
+__all__ = ["IE_CELL_NAMES", "IE_COLUMNS", "IE_REGIONS", "IE_ROWS", "IECell", "factor_evaluation", "ie_matrix_cell"]

@@ -71,10 +71,10 @@ def factor_evaluation(weights: Any, ratings: Any) -> float:
 
 
 # The IE matrix: columns by IFE total (strong on the left), rows by EFE total (high at the top).
-_COLUMNS = ("strong", "average", "weak")  # IFE 3.0–4.0, 2.0–2.99, 1.0–1.99
-_ROWS = ("high", "medium", "low")  # EFE 3.0–4.0, 2.0–2.99, 1.0–1.99
-_CELL_NAMES = (("I", "II", "III"), ("IV", "V", "VI"), ("VII", "VIII", "IX"))
-_REGIONS = {
+IE_COLUMNS = ("strong", "average", "weak")  # IFE 3.0–4.0, 2.0–2.99, 1.0–1.99
+IE_ROWS = ("high", "medium", "low")  # EFE 3.0–4.0, 2.0–2.99, 1.0–1.99
+IE_CELL_NAMES = (("I", "II", "III"), ("IV", "V", "VI"), ("VII", "VIII", "IX"))
+IE_REGIONS = {
     "I": "grow and build",
     "II": "grow and build",
     "IV": "grow and build",
@@ -128,7 +128,7 @@ def ie_matrix_cell(ife: float, efe: float) -> IECell:
     """
     col = _band(ife, "IFE")
     row = _band(efe, "EFE")
-    name = _CELL_NAMES[row - 1][col - 1]
+    name = IE_CELL_NAMES[row - 1][col - 1]
     return IECell(
-        row=row, col=col, name=name, region=_REGIONS[name], ife_band=_COLUMNS[col - 1], efe_band=_ROWS[row - 1]
+        row=row, col=col, name=name, region=IE_REGIONS[name], ife_band=IE_COLUMNS[col - 1], efe_band=IE_ROWS[row - 1]
     )

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from planapp.analytics import IE_CELL_NAMES, IE_COLUMNS, IE_REGIONS, IE_ROWS
 from planapp.core.clock import now
 from planapp.core.errors import Conflict, DomainError
 from planapp.core.permissions import Perm, can
@@ -22,6 +23,8 @@ from planapp.web.htmx import render_fragment, trigger
 
 bp = Blueprint("swot", __name__)
 
+BAND_LABELS = {"strong": _l("IFE strong (3–4)"), "average": _l("IFE average (2–2.99)"), "weak": _l("IFE weak (1–1.99)"),
+               "high": _l("EFE high (3–4)"), "medium": _l("EFE medium (2–2.99)"), "low": _l("EFE low (1–1.99)")}
 REGION_LABELS = {"grow and build": _l("grow and build"), "hold and maintain": _l("hold and maintain"),
                  "harvest or divest": _l("harvest or divest")}
 
@@ -56,7 +59,8 @@ def _board(plan, error: str | None = None, status: int = 200, fragment: bool = F
     factors = queries.list_plan_factors(plan.id)
     context = {"plan": plan, "quadrants": queries.by_quadrant(factors), "summary": services.evaluation_summary(plan.id),
                "may_edit": bool(can(current_user, Perm.EDIT_PLAN, plan)), "error": error,
-               "region_labels": REGION_LABELS}
+               "region_labels": REGION_LABELS, "ie_names": IE_CELL_NAMES, "ie_regions": IE_REGIONS,
+               "ie_columns": [BAND_LABELS[b] for b in IE_COLUMNS], "ie_rows": [BAND_LABELS[b] for b in IE_ROWS]}
     if fragment:
         response = trigger(render_fragment("swot/_board.html", **context), "swot-changed")
         response.status_code = status
