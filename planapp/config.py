@@ -58,6 +58,11 @@ class Config:
     PER_PAGE = 20
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # None: instance/uploads
     TASK_FILE_MAX_BYTES = env_int("TASK_FILE_MAX_BYTES", 10 * 1024 * 1024)
+    # Indicator imports (CSV/XLSX): the file's limit (the request may be this plus a little form overhead), and
+    # how a queued import is run: "thread" (in the web process, at once), "inline" (before the response: tests)
+    # or "scheduler" (only by the scheduler's job, which also picks up imports a restart left queued).
+    INDICATOR_IMPORT_MAX_BYTES = env_int("INDICATOR_IMPORT_MAX_BYTES", 30 * 1024 * 1024)
+    IMPORT_RUNNER = os.environ.get("IMPORT_RUNNER", "thread")
     # Python weekday numbers of the weekly days off: Friday (4); add Thursday (3) where offices close then.
     WEEKEND_DAYS = tuple(int(day) for day in os.environ.get("WEEKEND_DAYS", "4").split(",") if day.strip())
     # Share of the planning council's members who must take part in a vote (quorum); majority of those present.
@@ -99,6 +104,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    IMPORT_RUNNER = "inline"
 
 
 class ProductionConfig(Config):

@@ -351,6 +351,24 @@ CASES.update({
 })
 
 
+def _queued_import(world: World) -> dict:
+    """An import the officer queued (committed before the checksum), for the cancel route."""
+    from planapp.indicators.models import IndicatorImport
+
+    officer = db.session.scalar(sa.select(User).where(User.email == world.emails["officer"]))
+    upload = IndicatorImport(user_id=officer.id, file_name="v.csv", stored_name="0" * 32, created_at=now())
+    db.session.add(upload)
+    db.session.commit()
+    return {"import_id": upload.id}
+
+
+CASES.update({
+    "imports.create": Case(no_url_values, lambda w: {"file": (io.BytesIO(b"indicator,region,year,value\nP,E,1403,1\n"),
+                                                              "v.csv")}, as_who="officer"),
+    "imports.cancel": Case(_queued_import, lambda w: {}, as_who="officer"),
+})
+
+
 def build_world() -> World:
     admin = make_user(role="admin")
     agency = make_agency()

@@ -33,6 +33,7 @@ from planapp.indicators.models import (
     ImportStatus,
     Indicator,
     IndicatorImport,
+    IndicatorImportRow,
     IndicatorValue,
     IndicatorValueChange,
     Region,
@@ -128,6 +129,7 @@ def values_for_every_argument(agency_ids: list[int], user_ids: list[int],
                                                                     "decision_token")},
         "message_id": [*plans.get("message_id", []), MISSING_ID],
         **{name: [*plans.get(name, []), MISSING_ID] for name in ("indicator_id", "region_id", "sector_id")},
+        "import_id": [*plans.get("import_id", []), MISSING_ID],
     }
 
 
@@ -145,19 +147,20 @@ def tasks_with_everything(plan_id: int, agency_id: int, officer: User, superviso
     db.session.add(Delegation(user_id=officer.id, substitute_id=supervisor.id, starts_on=date(2026, 1, 1),
                               ends_on=date(2099, 1, 1), created_at=now()))
     db.session.commit()
-    situation_data(plan, task.id, officer)
+    import_ids = situation_data(plan, task.id, officer)
     reminders.sweep(datetime(2099, 1, 3, 6, 0, tzinfo=UTC))  # the task is due that day: a reminder step
     open_due_rounds(now())  # the plan in monitoring gets its round
     holidays = list(db.session.scalars(sa.select(Holiday.id).order_by(Holiday.id).limit(2)))
-    return {"task_id": [task.id], "attachment_id": [attachment.id], "fmt": ["csv", "xlsx"],
+    return {"task_id": [task.id], "attachment_id": [attachment.id], "fmt": ["csv", "xlsx"], "import_id": import_ids,
             "template_id": [template.id], "holiday_id": holidays,
             # The catalog: the first rows (the country, TOTAL) and a county, a finer sector's section.
             **{name: list(db.session.scalars(sa.select(model.id).order_by(model.id).limit(2)))
                for name, model in (("indicator_id", Indicator), ("region_id", Region), ("sector_id", Sector))}}
 
 
-def situation_data(plan: Plan, task_id: int, officer: User) -> None:
-    """The catalog, a value imported then changed (with its history), and a SWOT factor."""
+def situation_data(plan: Plan, task_id: int, officer: User) -> list[int]:
+    """The catalog, a value imported then changed (with its history), imports half staged and failed, and a SWOT
+    factor; returns the imports' ids."""
     seed_catalog()
     upload = IndicatorImport(user_id=officer.id, task_id=task_id, file_name="a.csv", stored_name="x.csv",
                              status=ImportStatus.DONE, total_rows=1, created_at=now())
@@ -173,7 +176,17 @@ def situation_data(plan: Plan, task_id: int, officer: User) -> None:
                                         changed_by_id=officer.id, changed_at=now(), import_id=upload.id))
     db.session.add(SwotFactor(plan_id=plan.id, quadrant=Quadrant.STRENGTH, text="موقعیت مرزی", author_id=officer.id,
                               task_id=task_id, created_at=now()))
+    staging = IndicatorImport(user_id=officer.id, task_id=task_id, file_name="b.csv", stored_name="y.csv",
+                              status=ImportStatus.STAGING, total_rows=2, processed_rows=1, created_at=now())
+    failed = IndicatorImport(user_id=officer.id, file_name="c.csv", stored_name="z.csv", status=ImportStatus.FAILED,
+                             report={"problems": [{"row": 2, "column": "value", "code": "not_a_number", "value": "x"}],
+                                     "counts": {"not_a_number": 1}}, error_count=1, created_at=now())
+    db.session.add_all([staging, failed])
+    db.session.flush()
+    db.session.add(IndicatorImportRow(import_id=staging.id, row=2, indicator_id=ids[Indicator],
+                                      region_id=ids[Region], sector_id=ids[Sector], year=1405, value=1.0))
     db.session.commit()
+    return [upload.id, staging.id, failed.id]
 
 
 def plans_with_requests() -> dict[str, list[int]]:

@@ -32,6 +32,7 @@ EXPECTED: dict[Perm, set[Role]] = {
     Perm.MANAGE_HOLIDAYS: {A},
     Perm.MANAGE_OUTBOX: {A},
     Perm.MANAGE_INDICATORS: {A},
+    Perm.IMPORT_INDICATORS: {S, OF},  # officers their agency's indicators; admins keep the catalog only
     Perm.INVITE_PARTICIPANT: {A, S},
 }
 
@@ -55,6 +56,8 @@ class FakeTarget:
     requested_by_id: int = 99
     plan: object = None
     agency_id: int = 1
+    user_id: int = 1  # an indicator import made by the asking user
+    task: object = None
 
     def is_for(self, user) -> bool:  # a task addressed to the asking user
         return True
@@ -123,3 +126,19 @@ def test_closed_plans_are_read_only(ctx, perm):
     with ctx.test_request_context("/"):
         decision = can(FakeUser(Role.SUPERVISOR), perm, FakeTarget(is_archived=True))
         assert not decision and decision.reason == "این برنامه بسته شده است و فقط قابل مشاهده است."
+
+def test_an_import_is_seen_by_its_maker_planning_staff_and_those_on_its_task(ctx):
+    with ctx.test_request_context("/"):
+        officer, supervisor = FakeUser(Role.OFFICER, id=3), FakeUser(Role.SUPERVISOR, id=4)
+
+        class Elsewhere(FakeTarget):
+            def is_for(self, user) -> bool:
+                return False
+
+        others = FakeTarget(user_id=9)
+        assert can(officer, Perm.IMPORT_INDICATORS, FakeTarget(user_id=3))
+        assert can(supervisor, Perm.IMPORT_INDICATORS, others)
+        decision = can(officer, Perm.IMPORT_INDICATORS, others)
+        assert not decision and decision.reason == "این ورود داده متعلق به شما نیست."
+        assert can(officer, Perm.IMPORT_INDICATORS, FakeTarget(user_id=9, task=FakeTarget()))
+        assert not can(officer, Perm.IMPORT_INDICATORS, FakeTarget(user_id=9, task=Elsewhere()))

@@ -23,7 +23,7 @@ from planapp.calendar import services as calendar_services
 from planapp.core.clock import now
 from planapp.core.permissions import POLICY, Perm, Role, can
 from planapp.extensions import db
-from planapp.indicators.models import Category, Indicator, Region, RegionKind, Sector
+from planapp.indicators.models import Category, Indicator, IndicatorImport, Region, RegionKind, Sector
 from planapp.mail.models import OutboxMessage
 from planapp.notifications.services import notify
 from planapp.plans import services as plan_services
@@ -114,9 +114,13 @@ ROUTE_MATRIX: dict[str, object] = {
     "swot.merge": Perm.EDIT_PLAN,
     "swot.evaluate": Perm.EDIT_PLAN,
     "swot.submit": Perm.WORK_ON_TASK,
+    **{f"imports.{name}": Perm.IMPORT_INDICATORS
+       for name in ("list", "new", "create", "detail", "progress", "cancel")},
 }
 # Routes about one task: a user allowed tasks in general but not this one gets 404 (its existence stays hidden).
 TASK_ROUTES = {"task.detail", "task.comments", "task.download"}
+# Routes about one indicator import: seen by its maker, planning staff and those on its task; others get 404.
+IMPORT_ROUTES = {"imports.detail", "imports.progress"}
 # Supervisors asking for the inbox are sent to their review queue.
 SUPERVISORS_SENT_ON = {"tasks.inbox"}
 # Allowed, but the sample object has nothing to serve: the sample request has no signed resolution file.
@@ -153,9 +157,11 @@ def get_urls(app: Flask, values: dict[str, object]) -> dict[str, str]:
     return urls
 
 
-def expected_status(policy: object, endpoint: str, user, task=None) -> int:
+def expected_status(policy: object, endpoint: str, user, task=None, upload=None) -> int:
     """What the declared matrix says a GET must answer."""
     if user is not None and endpoint in TASK_ROUTES and can(user, policy) and not can(user, policy, task):
+        return 404
+    if user is not None and endpoint in IMPORT_ROUTES and can(user, policy) and not can(user, policy, upload):
         return 404
     if user is not None and endpoint in SUPERVISORS_SENT_ON and can(user, Perm.REVIEW_TASK):
         return 302
@@ -197,6 +203,8 @@ def ids(ctx: Flask) -> dict[str, object]:
     catalog = [Indicator(code="SAMPLE", name="شاخص نمونه", category=Category.SOCIAL, unit="درصد"),
                Region(code="R-1", name="شهرستان نمونه", kind=RegionKind.COUNTY), Sector(code="A", name="کشاورزی")]
     db.session.add_all(catalog)
+    upload = IndicatorImport(user_id=owner.id, file_name="v.csv", stored_name="0" * 32, created_at=now())
+    db.session.add(upload)
     links = {  # links from e-mails (invitation and reset pages are public; the decision link is the owner's)
         "invitation_token": tokens.issue(tokens.INVITATION, other, timedelta(days=7), now()),
         "reset_token": tokens.issue(tokens.PASSWORD_RESET, other, timedelta(minutes=60), now()),
@@ -211,7 +219,8 @@ def ids(ctx: Flask) -> dict[str, object]:
             "user_id": other.id, "agency_id": other.agency_id, "filename": "css/app.css", "plan_id": plan.id,
             "request_id": request.id, "notification_id": 1, "task_id": task.id, "attachment_id": attachment.id,
             "fmt": "csv", "task": task, "template_id": template.id, "holiday_id": holiday.id,
-            **dict(zip(("indicator_id", "region_id", "sector_id"), (row.id for row in catalog), strict=True))}
+            **dict(zip(("indicator_id", "region_id", "sector_id"), (row.id for row in catalog), strict=True)),
+            "import_id": upload.id, "import": upload}
 
 
 # --- (a) every endpoint has a policy ------------------------------------------------------------------------
@@ -258,7 +267,7 @@ def test_every_get_route_answers_each_role_as_declared(ctx, client: FlaskClient,
             continue
         response = client.get(url)
         response.close()
-        expected = expected_status(ROUTE_MATRIX[endpoint], endpoint, user, ids["task"])
+        expected = expected_status(ROUTE_MATRIX[endpoint], endpoint, user, ids["task"], ids["import"])
         checked += 1
         if response.status_code != expected:
             mismatches.append(f"{endpoint} {url}: {response.status_code}, declared {expected}")

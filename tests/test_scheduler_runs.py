@@ -113,7 +113,7 @@ def test_the_schedule_is_data_and_can_be_replaced(app, monkeypatch):
     monkeypatch.delenv("PLANAPP_SCHEDULE", raising=False)
     assert load_schedule({}) == SCHEDULE
     assert [job.name for job in SCHEDULE] == ["dispatch_outbox", "reminder_sweep", "monitoring_rounds",
-                                               "daily_digest", "clean_up"]
+                                               "daily_digest", "clean_up", "indicator_imports"]
     digest = find_job({}, "daily_digest")
     assert digest.trigger_kwargs({"DIGEST_HOUR": 9}) == {"hour": 9, "minute": 0, "timezone": "Asia/Tehran"}
     assert find_job({}, "monitoring_rounds").run_on_start

@@ -23,7 +23,7 @@ from planapp.calendar import services as calendar_services
 from planapp.config import ProductionConfig, check_production_config
 from planapp.core.clock import now
 from planapp.extensions import db
-from planapp.indicators.models import Category, Indicator, Region, RegionKind, Sector
+from planapp.indicators.models import Category, Indicator, IndicatorImport, Region, RegionKind, Sector
 from planapp.mail.models import OutboxMessage
 from planapp.notifications.models import Notification
 from planapp.tasks import services as task_services
@@ -130,8 +130,11 @@ def a_plan_before_the_council() -> dict[str, int]:
     catalog = [Indicator(code="POP", name="جمعیت", category=Category.SOCIAL, unit="نفر"),
                Region(code="EA-X", name="شهرستان", kind=RegionKind.COUNTY), Sector(code="A", name="کشاورزی")]
     db.session.add_all(catalog)
+    upload = IndicatorImport(user_id=owner.id, file_name="v.csv", stored_name="0" * 32, created_at=now())
+    db.session.add(upload)
     db.session.commit()
     return {**dict(zip(("indicator_id", "region_id", "sector_id"), (row.id for row in catalog), strict=True)),
+            "import_id": upload.id,
             "message_id": message,
             "plan_id": plan.id, "request_id": request.id, "notification_id": notification, "task_id": task.id,
             "attachment_id": attachment.id, "fmt": "xlsx", "template_id": template.id, "holiday_id": holiday.id}

@@ -59,6 +59,7 @@ class Perm(enum.StrEnum):
     INVITE_PARTICIPANT = "invite_participant"  # invite people by e-mail to an agency or to one task
     MANAGE_OUTBOX = "manage_outbox"  # the e-mail outbox: read every message, resend; the development mailbox
     MANAGE_INDICATORS = "manage_indicators"  # the indicator catalog, regions and sectors
+    IMPORT_INDICATORS = "import_indicators"  # upload CSV/XLSX values: officers their agency's indicators only
 
 
 _PLAN_WORK = frozenset(
@@ -75,8 +76,9 @@ POLICY: dict[Role, frozenset[Perm]] = {
          Perm.MANAGE_TASK_TEMPLATES, Perm.MANAGE_HOLIDAYS, Perm.MANAGE_OUTBOX, Perm.INVITE_PARTICIPANT,
          Perm.MANAGE_INDICATORS}
     ),
-    Role.SUPERVISOR: frozenset({Perm.USE_APP, Perm.VIEW_PLANS, Perm.INVITE_PARTICIPANT}) | _PLAN_WORK,
-    Role.OFFICER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}) | _TASK_WORK,
+    Role.SUPERVISOR: frozenset({Perm.USE_APP, Perm.VIEW_PLANS, Perm.INVITE_PARTICIPANT, Perm.IMPORT_INDICATORS})
+    | _PLAN_WORK,
+    Role.OFFICER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS, Perm.IMPORT_INDICATORS}) | _TASK_WORK,
     Role.PARTICIPANT: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}) | _TASK_WORK,
     Role.VIEWER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}),
     Role.COUNCIL_MEMBER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS, Perm.VOTE_IN_COUNCIL}),
@@ -137,6 +139,20 @@ def _task_is_workable(user: Any, task: Any) -> Decision:
     return decision
 
 
+def is_planning_staff(user: Any) -> bool:
+    """Supervisors (who review tasks) work with every agency's data; others with their own agency's."""
+    return Perm.REVIEW_TASK in POLICY.get(Role(user.role), frozenset())
+
+
+def _import_is_theirs(user: Any, upload: Any) -> Decision:
+    # An import is seen by whoever made it, by planning staff, and (made for a task) by those on the task.
+    if upload is None or is_planning_staff(user) or upload.user_id == user.id:
+        return ALLOW
+    if upload.task is not None and upload.task.is_for(user):
+        return ALLOW
+    return Decision(False, str(_l("This import is not yours.")))
+
+
 # Object-level rules, applied after the role grants the permission. They read plain attributes of the object
 # (is_published, is_archived, requires_four_eyes…), so this module needs no domain import.
 OBJECT_RULES: dict[Perm, Callable[[Any, Any], Decision]] = {
@@ -150,6 +166,7 @@ OBJECT_RULES: dict[Perm, Callable[[Any, Any], Decision]] = {
     Perm.VIEW_TASKS: _task_is_theirs,
     Perm.WORK_ON_TASK: _task_is_workable,
     Perm.REVIEW_TASK: lambda user, task: _plan_is_open(user, getattr(task, "plan", None)),
+    Perm.IMPORT_INDICATORS: _import_is_theirs,
 }
 
 

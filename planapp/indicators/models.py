@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -13,6 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from planapp.agencies.models import Agency
 from planapp.core.db import JSONType, TimestampMixin, str_enum
 from planapp.extensions import db
+
+if TYPE_CHECKING:
+    from planapp.accounts.models import User
+    from planapp.tasks.models import Task
 
 
 class Category(enum.StrEnum):
@@ -177,9 +182,33 @@ class ImportStatus(enum.StrEnum):
     QUEUED = "queued"
     VALIDATING = "validating"
     FAILED = "failed"  # the file has errors: nothing stored, the report says where
-    IMPORTING = "importing"
+    STAGING = "staging"  # every row is good: copied into indicator_import_rows in committed chunks
+    IMPORTING = "importing"  # applying the staged rows to the values, in one transaction
     DONE = "done"
     CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in FINISHED
+
+    @property
+    def label(self) -> str:
+        return str(IMPORT_STATUS_LABELS[self])
+
+
+IMPORT_STATUS_LABELS = {
+    ImportStatus.QUEUED: _l("Waiting"),
+    ImportStatus.VALIDATING: _l("Checking"),
+    ImportStatus.FAILED: _l("Failed"),
+    ImportStatus.STAGING: _l("Preparing"),
+    ImportStatus.IMPORTING: _l("Storing"),
+    ImportStatus.DONE: _l("Done"),
+    ImportStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+FINISHED = frozenset({ImportStatus.FAILED, ImportStatus.DONE, ImportStatus.CANCELLED})
+CANCELLABLE = frozenset({ImportStatus.QUEUED, ImportStatus.VALIDATING, ImportStatus.STAGING})
 
 
 class IndicatorImport(db.Model):
@@ -199,8 +228,35 @@ class IndicatorImport(db.Model):
     updated: Mapped[int] = mapped_column(default=0)
     unchanged: Mapped[int] = mapped_column(default=0)
     error_count: Mapped[int] = mapped_column(default=0)
-    report: Mapped[list] = mapped_column(JSONType, default=list)  # the first problems: row, column, code, values
+    # {"problems": [{row, column, code, value}] (the first 1,000), "counts": {code: n}, "file": {code, details},
+    # "error": code} — whichever apply; older rows may hold a list.
+    report: Mapped[dict] = mapped_column(JSONType, default=dict)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    progress_at: Mapped[datetime | None]  # the runner's last sign of life: a stuck import is failed after a while
+
+    task: Mapped[Task | None] = relationship()  # an import made for a task is seen by those on the task
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class IndicatorImportRow(db.Model):
+    """A validated row of an import on its way in: staged in committed chunks (progress and cancel stay writable
+    beside them, even on SQLite), then applied to indicator_values in one transaction and deleted."""
+
+    __tablename__ = "indicator_import_rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(sa.ForeignKey("indicator_imports.id", ondelete="CASCADE"))
+    row: Mapped[int]  # as the spreadsheet shows it
+    indicator_id: Mapped[int]
+    region_id: Mapped[int]
+    sector_id: Mapped[int]
+    year: Mapped[int]
+    value: Mapped[float] = mapped_column(sa.Float)
+    source: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+
+    # Applying joins the staged rows to the values by key; deleting them goes by import.
+    __table_args__ = (sa.Index("ix_indicator_import_rows_key", "import_id", "indicator_id", "region_id", "sector_id",
+                               "year"),)

@@ -12,7 +12,10 @@ Two steps, both all-or-nothing for the caller:
    wrong_columns. Every check is bounded: the size before reading, a ZIP's declared sizes before inflating a byte,
    at most `max_rows` rows kept in memory.
 2. `validate` checks every row against the catalog, vectorised with pandas, and returns the typed rows plus the
-   problems (row as the spreadsheet shows it, header = row 1; column; code; the text as typed).
+   problems (row as the spreadsheet shows it, header = row 1; column; code; the text as typed): missing_value,
+   unknown_indicator, not_your_indicator, unknown_region, unknown_sector, sector_required, sector_not_allowed,
+   not_a_year, year_out_of_range, not_a_number, too_long, duplicate. It may work through the rows in slices,
+   reporting progress after each, and still finds duplicates over the whole file.
 """
 
 from __future__ import annotations
@@ -67,6 +70,9 @@ class Catalog:
     sectors: Mapping[str, int]  # code → sector_id (TOTAL may be among them)
     total_sector_id: int
     years: tuple[int, int]  # inclusive
+    # The indicators this importer may write (an officer: their agency's); None: every one. Others are reported
+    # as not_your_indicator.
+    allowed_indicators: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ class Result:
     problem_count: int = 0  # all of them
     row_count: int = 0  # data rows in the file
     bad_row_count: int = 0  # rows with at least one problem
+    problem_counts: dict[str, int] = field(default_factory=dict)  # all of them, by code
 
     @property
     def ok(self) -> bool:
@@ -402,10 +409,58 @@ def _xlsx_chunk(batch: list[tuple[object, ...]], numbers: list[int]) -> pd.DataF
 # --- Validation --------------------------------------------------------------------------------------------------
 
 
-def validate(frame: pd.DataFrame, catalog: Catalog, *, max_problems: int = MAX_PROBLEMS) -> Result:
-    """Every row against the catalog; nothing is looked at row by row in Python."""
+def validate(frame: pd.DataFrame, catalog: Catalog, *, max_problems: int = MAX_PROBLEMS, step: int | None = None,
+             progress: Callable[[int, int], None] | None = None) -> Result:
+    """Every row against the catalog; nothing is looked at row by row in Python.
+
+    With `step`, the rows are checked `step` at a time and `progress(done, total)` is called after each slice (it
+    may raise to stop the work); duplicates are still found over the whole file."""
     frame = frame.reset_index(drop=True)
     rows = frame[ROW].astype("int64") if ROW in frame else pd.Series(np.arange(len(frame)) + 2)
+    step = max(step or len(frame), 1)
+    parts: list[_Checked] = []
+    for start in range(0, len(frame), step):
+        parts.append(_check(frame.iloc[start:start + step], rows.iloc[start:start + step], catalog))
+        if progress is not None:
+            progress(min(start + step, len(frame)), len(frame))
+    if not parts:
+        parts.append(_check(frame, rows, catalog))
+    keys = pd.concat([part.keys for part in parts])
+    duplicate = keys.duplicated(["i", "r", "s", "y"], keep=False)
+    other = _other_row(keys[duplicate])
+
+    found = [part.problems for part in parts if len(part.problems)]
+    if len(other):
+        found.append(pd.DataFrame({ROW: rows[other.index], "column": "", "code": "duplicate",
+                                   "value": other.astype(str)}))
+    problems = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=[ROW, "column", "code", "value"])
+    order = {name: position for position, name in enumerate(("", *COLUMNS))}
+    problems = problems.assign(_order=problems["column"].map(order)).sort_values([ROW, "_order"], kind="stable")
+    bad = pd.concat([part.bad for part in parts])
+    bad.loc[other.index] = True
+
+    good = pd.concat([part.candidates for part in parts])[~bad]
+    good = good.astype({"indicator_id": "int64", "region_id": "int64", "sector_id": "int64", "year": "int64",
+                        "value": "float64"}).reset_index(drop=True)
+    listed = [Problem(int(p.row), str(p.column), str(p.code), str(p.value))
+              for p in problems.head(max_problems).itertuples(index=False)]
+    counts = {str(code): int(n) for code, n in problems["code"].value_counts(sort=False).items()}
+    return Result(rows=good, problems=listed, problem_count=len(problems), row_count=len(frame),
+                  bad_row_count=int(bad.sum()), problem_counts=counts)
+
+
+@dataclass
+class _Checked:
+    """One slice of the file, checked: its problems but duplicates, which rows are bad, the resolved key of every
+    row that has one (for the duplicate check over the whole file), and every row resolved as far as it goes."""
+
+    problems: pd.DataFrame
+    bad: pd.Series
+    keys: pd.DataFrame
+    candidates: pd.DataFrame
+
+
+def _check(frame: pd.DataFrame, rows: pd.Series, catalog: Catalog) -> _Checked:
     text = {name: (frame[name].astype(object).fillna("").astype(str) if name in frame
                    else pd.Series("", index=frame.index, dtype=object)) for name in COLUMNS}
     checks: list[tuple[str, str, pd.Series]] = []  # (column, code, mask)
@@ -423,8 +478,11 @@ def validate(frame: pd.DataFrame, catalog: Catalog, *, max_problems: int = MAX_P
     is_total = sector_id == catalog.total_sector_id
 
     checks += [("indicator", "missing_value", indicator_codes == ""),
-               ("indicator", "unknown_indicator", (indicator_codes != "") & indicator_id.isna()),
-               ("region", "missing_value", region_codes == ""),
+               ("indicator", "unknown_indicator", (indicator_codes != "") & indicator_id.isna())]
+    if catalog.allowed_indicators is not None:
+        allowed = indicator_id.isin(list(catalog.allowed_indicators))
+        checks.append(("indicator", "not_your_indicator", indicator_id.notna() & ~allowed))
+    checks += [("region", "missing_value", region_codes == ""),
                ("region", "unknown_region", (region_codes != "") & region_id.isna()),
                ("sector", "unknown_sector", ~no_sector & sector_id.isna()),
                ("sector", "sector_required", by_sector.eq(True) & is_total),  # NaN (unknown) is neither
@@ -445,30 +503,15 @@ def validate(frame: pd.DataFrame, catalog: Catalog, *, max_problems: int = MAX_P
 
     keyed = indicator_id.notna() & region_id.notna() & sector_id.notna() & year.notna()
     keys = pd.DataFrame({"i": indicator_id, "r": region_id, "s": sector_id, "y": year, ROW: rows})[keyed]
-    duplicate = keys.duplicated(["i", "r", "s", "y"], keep=False)
-    other = _other_row(keys[duplicate])
-
     found = [pd.DataFrame({ROW: rows[mask], "column": column, "code": code, "value": text[column][mask].str.strip()})
              for column, code, mask in checks if mask.any()]
-    if len(other):
-        found.append(pd.DataFrame({ROW: rows[other.index], "column": "", "code": "duplicate",
-                                   "value": other.astype(str)}))
-    problems = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=[ROW, "column", "code", "value"])
-    order = {name: position for position, name in enumerate(("", *COLUMNS))}
-    problems = problems.assign(_order=problems["column"].map(order)).sort_values([ROW, "_order"], kind="stable")
+    problems = pd.concat(found) if found else pd.DataFrame(columns=[ROW, "column", "code", "value"])
     bad = pd.Series(False, index=frame.index)
     for _column, _code, mask in checks:
         bad |= mask.fillna(False).astype(bool)
-    bad.loc[other.index] = True
-
-    good = pd.DataFrame({ROW: rows, "indicator_id": indicator_id, "region_id": region_id, "sector_id": sector_id,
-                         "year": year, "value": value, "source": source})[~bad]
-    good = good.astype({"indicator_id": "int64", "region_id": "int64", "sector_id": "int64", "year": "int64",
-                        "value": "float64"}).reset_index(drop=True)
-    listed = [Problem(int(p.row), str(p.column), str(p.code), str(p.value))
-              for p in problems.head(max_problems).itertuples(index=False)]
-    return Result(rows=good, problems=listed, problem_count=len(problems), row_count=len(frame),
-                  bad_row_count=int(bad.sum()))
+    candidates = pd.DataFrame({ROW: rows, "indicator_id": indicator_id, "region_id": region_id,
+                               "sector_id": sector_id, "year": year, "value": value, "source": source})
+    return _Checked(problems=problems, bad=bad, keys=keys, candidates=candidates)
 
 
 def _other_row(duplicates: pd.DataFrame) -> pd.Series:

@@ -79,6 +79,8 @@ SCHEDULE: tuple[Job, ...] = (
         description="send each digest reader one e-mail of the day's notices"),
     Job("clean_up", "cron", daily(3, 30), "planapp.mail.cleanup:clean_up",
         description="delete old sent e-mails, tokens and job records"),
+    Job("indicator_imports", "interval", every(seconds=10), "planapp.indicators.imports:run_pending",
+        description="run indicator imports left queued, fail the stuck ones"),
 )
 
 
