@@ -178,3 +178,12 @@ def test_a_task_import_needs_someone_allowed_to_work_on_the_task(w):
     error = refused(ValidationFailed, imports.create_import, w.other, "v.csv", csv_bytes(GOOD), None,
                     max_bytes=1_000_000, task_id=task.id)
     assert "وظیفه" in str(error.message)
+
+
+def test_a_cancel_once_the_values_are_being_applied_changes_nothing(w):
+    import_id = queue(w.officer, csv_bytes(GOOD))
+    db.session.execute(sa.update(IndicatorImport).where(IndicatorImport.id == import_id)
+                       .values(status=ImportStatus.IMPORTING))
+    db.session.commit()
+    assert imports.request_cancel(import_id) == ImportStatus.IMPORTING
+    assert not reloaded(import_id).cancel_requested

@@ -147,7 +147,8 @@ def test_the_polled_partial_has_a_trigger_while_running_and_none_once_finished(w
     [section] = doc(running).xpath('//section[@id="import-progress"]')
     assert section.get("hx-trigger") == "every 1s" and section.get("data-status") == "staging"
     assert "آماده‌سازی ردیف‌ها: ۱ از ۳" in section.text_content()
-    cancelled = officer.post(f"/indicators/imports/{import_id}/cancel", headers={"HX-Request": "true"})
+    cancelled = officer.post(f"/indicators/imports/{import_id}/cancel",
+                             headers={"HX-Request": "true", "HX-Target": "import-progress"})
     assert "درخواست لغو ثبت شد" in page_text(cancelled) and reloaded(import_id).cancel_requested
     db.session.execute(sa.update(IndicatorImport).where(IndicatorImport.id == import_id).values(
         status=ImportStatus.CANCELLED))

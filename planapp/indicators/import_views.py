@@ -18,7 +18,7 @@ from planapp.indicators.models import IndicatorImport
 from planapp.indicators.validate import COLUMNS
 from planapp.tasks.queries import get_task
 from planapp.web.access import requires
-from planapp.web.htmx import render_fragment
+from planapp.web.htmx import render_fragment, wants_fragment
 from planapp.web.pagination import page_arg, per_page
 
 bp = Blueprint("imports", __name__, url_prefix="/indicators/imports")
@@ -61,14 +61,10 @@ def _new_page(task, error: str | None = None):
 
 
 def _template_url(task) -> str | None:
-    """The downloadable template of the task grid's helper, where it exists."""
-    for endpoint in ("indicator_grid.template", "task_indicators.template"):
-        if endpoint in current_app.view_functions and task is not None:
-            try:
-                return url_for(endpoint, task_id=task.id, fmt="xlsx")
-            except Exception:  # another signature: no link rather than a broken page
-                return None
-    return None
+    """The task grid's downloadable template (planapp/indicators/task_views.py), where it is installed."""
+    if task is None or "task_indicators.template" not in current_app.view_functions:
+        return None
+    return url_for("task_indicators.template", task_id=task.id, fmt="xlsx")
 
 
 @bp.get("/new", endpoint="new")
@@ -130,7 +126,7 @@ def cancel(import_id: int):
     imports.request_cancel(upload.id)
     db.session.expire_all()
     upload = _load(import_id)
-    if request.headers.get("HX-Request") == "true":
+    if wants_fragment("import-progress"):
         return render_fragment("indicators/imports/_progress.html", **_context(upload))
     return redirect(url_for("imports.detail", import_id=import_id))
 

@@ -124,6 +124,10 @@ def start(import_id: int) -> None:
 def request_cancel(import_id: int) -> ImportStatus:
     """Ask the runner to stop. A queued import is cancelled at once; a validating or staging one at the runner's
     next step; one already applying finishes. Returns the status the import is in now."""
+    status = db.session.scalar(sa.select(_table.c.status).where(_table.c.id == import_id))
+    db.session.commit()
+    if status not in CANCELLABLE:  # finished, or applying (on SQLite that holds the write lock: do not queue on it)
+        return ImportStatus(status)
     db.session.execute(sa.update(_table).where(_table.c.id == import_id, _table.c.status == ImportStatus.QUEUED)
                        .values(status=ImportStatus.CANCELLED, cancel_requested=True, finished_at=now()))
     db.session.execute(sa.update(_table).where(_table.c.id == import_id, _table.c.status.in_(list(CANCELLABLE)))
