@@ -112,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     from planapp.indicators.catalog_views import bp as indicators_bp
     from planapp.indicators.catalog_views import regions_bp, sectors_bp
     from planapp.indicators.import_views import bp as imports_bp
+    from planapp.indicators.task_views import bp as task_indicators_bp  # also the task page's indicator grid
     from planapp.mail.preference_views import bp as email_preferences_bp
     from planapp.mail.views import bp as outbox_bp
     from planapp.notifications.views import bp as notifications_bp
@@ -125,7 +126,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (accounts_bp, users_bp, agencies_bp, audit_bp, dashboard_bp, health_bp, plans_bp,
                       approvals_bp, notifications_bp, tasks_bp, task_bp, task_templates_bp, holidays_bp,
                       delegations_bp, outbox_bp, email_preferences_bp, invitations_bp, password_bp, decisions_bp,
-                      indicators_bp, regions_bp, sectors_bp, swot_bp, imports_bp):
+                      indicators_bp, regions_bp, sectors_bp, swot_bp, task_indicators_bp, imports_bp):
         app.register_blueprint(blueprint)
 
 

@@ -30,6 +30,7 @@ from planapp.approvals import services as approvals
 from planapp.calendar import services as calendar_services
 from planapp.core.clock import now
 from planapp.extensions import db
+from planapp.indicators import grid as indicator_grid
 from planapp.indicators.models import Category, Indicator, Region, RegionKind, Sector
 from planapp.mail.models import MailStatus, OutboxMessage
 from planapp.notifications.models import Notification
@@ -312,6 +313,29 @@ CASES.update({
                                      for name, value in (("weight", "1"), ("rating", "3"), ("version", "1"))},
                           as_who="supervisor"),
 })
+
+
+def _indicator_task(world: World) -> dict:
+    """A "submit indicators" task of the officer's agency, the province, TOTAL and one indicator of the agency;
+    the saved cell's name goes to world.settings."""
+    supervisor = db.session.scalar(sa.select(User).where(User.email == world.emails["supervisor"]))
+    task = task_services.create_task(supervisor, db.session.get(Plan, world.plans["open"]),
+                                     {"title": "ارسال شاخص‌ها", "kind": TaskKind.SUBMIT_INDICATORS,
+                                      "agency_id": world.tasks["agency_id"], "due_on": date(2099, 1, 3)}, now())
+    province, total = Region(code="EA", name="استان", kind=RegionKind.PROVINCE), Sector(code="TOTAL", name="کل")
+    indicator = Indicator(code="POP", name="جمعیت", category=Category.SOCIAL, unit="نفر",
+                          source_agency_id=world.tasks["agency_id"])
+    db.session.add_all([province, total, indicator])
+    db.session.commit()
+    year = indicator_grid.last_year(now())
+    world.settings |= {"grid_region": province.id, "grid_end": year,
+                       "grid_cell": f"v-{indicator.id}-{total.id}-{year}"}
+    return {"task_id": task.id}
+
+
+CASES["task_indicators.save"] = Case(_indicator_task, lambda w: {
+    "region": str(w.settings["grid_region"]), "end": str(w.settings["grid_end"]), w.settings["grid_cell"]: "۱۲۳"},
+    as_who="officer")
 
 
 def _catalog_row(name: str, active: bool = True) -> Callable[[World], dict]:

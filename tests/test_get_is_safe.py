@@ -141,6 +141,7 @@ def tasks_with_everything(plan_id: int, agency_id: int, officer: User, superviso
     db.session.add(template)
     plan = db.session.get(Plan, plan_id)
     task = task_services.create_task(supervisor, plan, {"title": "وظیفه", "agency_id": agency_id,
+                                                        "kind": TaskKind.SUBMIT_INDICATORS,  # and its grid
                                                         "due_on": date(2099, 1, 3)}, now())
     task_services.add_comment(officer, task.id, "توضیح", now())
     attachment = task_services.add_attachment(officer, task.id, "a.pdf", b"%PDF-1.4 x", now(), 1_000_000)
@@ -168,6 +169,7 @@ def situation_data(plan: Plan, task_id: int, officer: User) -> list[int]:
     db.session.flush()
     ids = {model: db.session.scalar(sa.select(model.id).where(model.code == code))
            for model, code in ((Indicator, "POP"), (Region, "EA-TABRIZ"), (Sector, "TOTAL"))}
+    db.session.get(Indicator, ids[Indicator]).source_agency_id = officer.agency_id  # the task's grid shows it
     value = IndicatorValue(indicator_id=ids[Indicator], region_id=ids[Region], sector_id=ids[Sector], year=1404,
                            value=1_800_000, submitted_by_id=officer.id, submitted_at=now(), import_id=upload.id)
     db.session.add(value)

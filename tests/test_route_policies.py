@@ -116,9 +116,12 @@ ROUTE_MATRIX: dict[str, object] = {
     "swot.submit": Perm.WORK_ON_TASK,
     **{f"imports.{name}": Perm.IMPORT_INDICATORS
        for name in ("list", "new", "create", "detail", "progress", "cancel")},
+    "task_indicators.grid": Perm.VIEW_TASKS,
+    "task_indicators.save": Perm.WORK_ON_TASK,
+    "task_indicators.template": Perm.VIEW_TASKS,
 }
 # Routes about one task: a user allowed tasks in general but not this one gets 404 (its existence stays hidden).
-TASK_ROUTES = {"task.detail", "task.comments", "task.download"}
+TASK_ROUTES = {"task.detail", "task.comments", "task.download", "task_indicators.grid", "task_indicators.template"}
 # Routes about one indicator import: seen by its maker, planning staff and those on its task; others get 404.
 IMPORT_ROUTES = {"imports.detail", "imports.progress"}
 # Supervisors asking for the inbox are sent to their review queue.
@@ -195,6 +198,7 @@ def ids(ctx: Flask) -> dict[str, object]:
     db.session.flush()
     request = approvals.request_transition(owner, plan.id, "open_revision", "بازنگری سالانه", now())
     task = task_services.create_task(owner, plan, {"title": "وظیفهٔ نمونه", "agency_id": other.agency_id,
+                                                   "kind": "submit_indicators",  # so its indicator grid is walked too
                                                    "due_on": date(2099, 1, 3)}, now())
     attachment = task_services.add_attachment(owner, task.id, "a.pdf", b"%PDF-1.4 sample", now(), 1_000_000)
     template = template_services.create_template(None, {"stage": "goals", "kind": "other", "title": "الگوی نمونه",

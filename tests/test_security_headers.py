@@ -118,6 +118,7 @@ def a_plan_before_the_council() -> dict[str, int]:
     approvals.cast_vote(make_user(role="council_member"), request.id, "approve", "", now())
     approvals.record_resolution(owner, request.id, "۷", date(2026, 11, 1), now(), ("r.pdf", b"%PDF-1.4 x"))
     task = task_services.create_task(owner, plan, {"title": "وظیفه", "agency_id": owner.agency_id,
+                                                   "kind": "submit_indicators",  # its indicator grid is a page too
                                                    "due_on": date(2099, 1, 3)}, now())
     attachment = task_services.add_attachment(owner, task.id, "a.pdf", b"%PDF-1.4 x", now(), 1_000_000)
     template = template_services.create_template(None, {"stage": "goals", "kind": "other", "title": "الگو",
