@@ -9,6 +9,7 @@ import flask_migrate
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
+from benchmarks.analytics import bench_analytics
 from benchmarks.harness import best_time, report
 from benchmarks.imports import bench_imports
 from benchmarks.inbox import bench_inbox
@@ -43,6 +44,8 @@ def main() -> None:
         bench_reminders(Path(folder))
         print(flush=True)
         bench_imports(Path(folder))
+        print(flush=True)
+        bench_analytics()
 
 
 def bench_list_page(app) -> None:

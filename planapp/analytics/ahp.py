@@ -10,7 +10,7 @@ Psychology* 27 (1983) 93–102), which keeps the aggregate reciprocal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,31 +73,53 @@ def ahp(pairwise: Any) -> AHPResult:
 
 def _checked(pairwise: Any, name: str) -> tuple[np.ndarray, Labels]:
     a, rows, cols = matrix(pairwise, name, square=True)
-    _check_reciprocal(a[None], rows, cols, [name])
+    _check_reciprocal(a[None], rows, cols, lambda _: name)
     return a, rows
 
 
-def _check_reciprocal(stack: np.ndarray, rows: Labels, cols: Labels, names: Sequence[str]) -> None:
+def _check_reciprocal(stack: np.ndarray, rows: Labels, cols: Labels, name_of: Callable[[int], str]) -> None:
     """Checks a (k, n, n) stack of matrices at once; the message names the first bad matrix and cell."""
-    bad = np.argwhere(stack <= 0)
-    if bad.size:
-        k, r, c = bad[0]
-        raise AnalyticsError("not_positive", f"The {names[k]} has a zero or negative judgment at "
+    if not (stack > 0).all():
+        k, r, c = np.argwhere(stack <= 0)[0]
+        raise AnalyticsError("not_positive", f"The {name_of(k)} has a zero or negative judgment at "
                              f"{cell(rows, cols, r, c)}; judgments are positive (1/9 … 9).")
     n = stack.shape[1]
     diagonal = stack[:, np.arange(n), np.arange(n)]
     bad = np.argwhere(np.abs(diagonal - 1) > RECIPROCAL_TOLERANCE)
     if bad.size:
         k, i = bad[0]
-        raise AnalyticsError("not_reciprocal", f"The {names[k]} compares an item with itself at "
+        raise AnalyticsError("not_reciprocal", f"The {name_of(k)} compares an item with itself at "
                              f"{cell(rows, cols, i, i)} with a value other than 1.")
-    product = stack * np.swapaxes(stack, 1, 2)
-    bad = np.argwhere(np.abs(product - 1) > RECIPROCAL_TOLERANCE)
-    if bad.size:
-        k, r, c = bad[0]
-        raise AnalyticsError("not_reciprocal", f"The {names[k]} is not reciprocal at {cell(rows, cols, r, c)}: "
+    off = np.abs(stack * np.swapaxes(stack, 1, 2) - 1) > RECIPROCAL_TOLERANCE
+    if off.any():
+        k, r, c = np.argwhere(off)[0]
+        raise AnalyticsError("not_reciprocal", f"The {name_of(k)} is not reciprocal at {cell(rows, cols, r, c)}: "
                              f"{stack[k, r, c]:g} there should go with {1 / stack[k, r, c]:.4g} at "
                              f"{cell(rows, cols, c, r)}.")
+
+
+def _stack(items: Sequence[Any]) -> np.ndarray:
+    """The judges' matrices as one (K, n, n) float array, checked all at once (no per-judge Python loop for arrays)."""
+    if isinstance(items, np.ndarray):
+        stack = items
+    else:
+        shapes = {np.shape(item) for item in items}
+        if len(shapes) > 1:
+            raise AnalyticsError("wrong_shape", "The judges' matrices do not all have the same size.")
+        stack = items
+    try:
+        stack = np.asarray(stack, dtype=float)
+    except (TypeError, ValueError):
+        raise AnalyticsError("not_numeric", "The judges' matrices must be numbers.") from None
+    if stack.ndim != 3 or stack.shape[1] != stack.shape[2]:
+        raise AnalyticsError("not_square", "Each judge's matrix must be square (as many rows as columns).")
+    if stack.shape[1] == 0:
+        raise AnalyticsError("too_few", "The judges' matrices are empty.")
+    if not np.isfinite(stack).all():
+        k, r, c = np.argwhere(~np.isfinite(stack))[0]
+        raise AnalyticsError("nan", f"The matrix of judge {k + 1} has a missing or non-finite value at row {r + 1}, "
+                             f"column {c + 1}.")
+    return stack
 
 
 def aggregate_pairwise(matrices: Any) -> Any:
@@ -110,30 +132,23 @@ def aggregate_pairwise(matrices: Any) -> Any:
     (DataFrames are matched by label and give a DataFrame in the first one's order; arrays give an array) or a
     (K, n, n) array. Each matrix must be positive and reciprocal.
     """
-    if isinstance(matrices, np.ndarray) and matrices.ndim == 3:
-        items: Sequence[Any] = list(matrices)
-    elif isinstance(matrices, pd.DataFrame | np.ndarray):
+    if isinstance(matrices, pd.DataFrame) or (isinstance(matrices, np.ndarray) and matrices.ndim != 3):
         raise AnalyticsError("wrong_shape", "Give a list of the judges' matrices, one matrix per judge.")
-    else:
-        items = list(matrices)
-    if not items:
+    items: Sequence[Any] = matrices if isinstance(matrices, np.ndarray) else list(matrices)
+    if len(items) == 0:
         raise AnalyticsError("too_few", "There are no judges' matrices to aggregate.")
     labels: Labels = None
     if isinstance(items[0], pd.DataFrame):
         _, labels, _ = matrix(items[0], "matrix of judge 1", square=True)
-    arrays = []
-    for k, item in enumerate(items):
-        name = f"matrix of judge {k + 1}"
-        if labels is not None:
+        reordered = []
+        for k, item in enumerate(items):
             if not isinstance(item, pd.DataFrame) or set(item.index) != set(labels) or len(item) != len(labels):
-                raise AnalyticsError("labels", f"The {name} does not compare the same items as judge 1's.")
-            item = item.reindex(index=labels, columns=labels)
-        arrays.append(matrix(item, name, square=True)[0])
-    shapes = {array.shape for array in arrays}
-    if len(shapes) > 1:
-        raise AnalyticsError("wrong_shape", "The judges' matrices do not all have the same size.")
-    stack = np.stack(arrays)
-    _check_reciprocal(stack, labels, labels, [f"matrix of judge {k + 1}" for k in range(len(arrays))])
+                raise AnalyticsError("labels", f"The matrix of judge {k + 1} does not compare the same items as "
+                                     "judge 1's.")
+            reordered.append(item.reindex(index=labels, columns=labels).to_numpy())
+        items = reordered
+    stack = _stack(items)
+    _check_reciprocal(stack, labels, labels, lambda k: f"matrix of judge {k + 1}")
     mean = np.exp(np.log(stack).mean(axis=0))
     if labels is not None:
         return pd.DataFrame(mean, index=labels, columns=labels)

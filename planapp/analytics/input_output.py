@@ -95,7 +95,7 @@ def _inverse(i_minus_a: np.ndarray) -> np.ndarray:
     singular = AnalyticsError("singular", "The table's I − A matrix cannot be inverted (the sectors use up all "
                               "of each other's output), so the Leontief inverse does not exist.")
     try:
-        inverse = np.linalg.solve(i_minus_a, np.eye(i_minus_a.shape[0]))
+        inverse = np.linalg.inv(i_minus_a)  # LAPACK gesv against the identity, like solve(I − A, I)
     except np.linalg.LinAlgError:
         raise singular from None
     if not np.isfinite(inverse).all():
