@@ -187,3 +187,9 @@ def test_a_cancel_once_the_values_are_being_applied_changes_nothing(w):
     db.session.commit()
     assert imports.request_cancel(import_id) == ImportStatus.IMPORTING
     assert not reloaded(import_id).cancel_requested
+
+
+def test_the_report_keeps_the_beginning_of_a_huge_cell(w):
+    upload = run(w.officer, csv_bytes([["POP", "EA-TABRIZ", "", "1403", "9" * 5 + "x" * 100_000, ""]]))
+    [problem] = upload.report["problems"]
+    assert problem["code"] == "not_a_number" and problem["value"] == "99999" + "x" * 295 + "…"

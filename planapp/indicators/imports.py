@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 KINDS = ("csv", "xlsx")
 STEP_ROWS = 20_000  # rows checked or staged between two progress commits
 MAX_ROWS = 1_000_000
+SHOWN_CHARS = 300  # of a bad cell, in the report
 STUCK_AFTER = timedelta(minutes=10)  # no progress for this long: the runner is taken for dead
 RUNNING = (ImportStatus.VALIDATING, ImportStatus.STAGING, ImportStatus.IMPORTING)
 
@@ -96,7 +97,7 @@ def create_import(user: User, filename: str, data: bytes, at: datetime, *, max_b
                              report={})
     db.session.add(upload)
     db.session.flush()
-    record(user, "indicators.import_queued", upload, summary=checked.name,
+    record(user, "indicator.import_queued", upload, summary=checked.name,
            after={"file": checked.name, "size": checked.size, "sha256": checked.sha256, "task": upload.task_id})
     return upload
 
@@ -247,7 +248,7 @@ class _Runner:
             status=ImportStatus.DONE, inserted=stored.inserted, updated=stored.updated, unchanged=stored.unchanged,
             finished_at=now(), progress_at=now()))
         upload = db.session.get(IndicatorImport, self.id)
-        record(db.session.get(User, user_id), "indicators.imported", upload, summary=upload.file_name,
+        record(db.session.get(User, user_id), "indicator.imported", upload, summary=upload.file_name,
                after={"inserted": stored.inserted, "updated": stored.updated, "unchanged": stored.unchanged,
                       "task": task_id})
         db.session.commit()
@@ -325,10 +326,15 @@ def _catalog_for(user: User):
 
 
 def _report(result: Result) -> dict[str, Any]:
-    return {"problems": [{"row": p.row, "column": p.column, "code": p.code, "value": p.value}
+    return {"problems": [{"row": p.row, "column": p.column, "code": p.code, "value": _shown(p.value)}
                          for p in result.problems[:MAX_PROBLEMS]],
             "counts": dict(sorted(result.problem_counts.items())), "rows": result.row_count,
             "bad_rows": result.bad_row_count}
+
+
+def _shown(text: str) -> str:
+    """A cell as the report shows it: a cell can hold megabytes; the report keeps its beginning."""
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 
 def _plain(value: Any) -> Any:
