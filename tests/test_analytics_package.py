@@ -7,8 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import planapp.analytics as analytics
-from planapp.analytics import AnalyticsError
+from planapp.analytics import AnalyticsError, factor_evaluation, ie_matrix_cell
 
 PLANAPP = Path(analytics.__file__).resolve().parent.parent
 PUBLIC = {
@@ -43,3 +45,15 @@ def test_the_error_is_a_value_error_with_a_code():
     error = AnalyticsError("nan", "The weights have a missing value.")
     assert isinstance(error, ValueError)
     assert (error.code, str(error)) == ("nan", "The weights have a missing value.")
+
+
+def test_factor_evaluation_errors_carry_codes_too():
+    with pytest.raises(AnalyticsError) as caught:
+        factor_evaluation([0.5, 0.4], [3, 3])
+    assert caught.value.code == "not_normalised"
+    with pytest.raises(AnalyticsError) as caught:
+        factor_evaluation([0.5, 0.5], [3, 5])
+    assert caught.value.code == "out_of_range"
+    with pytest.raises(AnalyticsError) as caught:
+        ie_matrix_cell(0.5, 2.0)
+    assert caught.value.code == "out_of_range"

@@ -18,7 +18,9 @@ class AnalyticsError(ValueError):
 
     Codes: ``not_numeric``, ``nan``, ``negative``, ``not_positive``, ``zero_total``, ``zero_sector``, ``not_square``,
     ``not_reciprocal``, ``singular``, ``not_productive``, ``wrong_length``, ``wrong_shape``, ``labels``,
-    ``too_few``, ``too_many``, ``bad_option``, ``no_difference``. A user interface translates by code.
+    ``too_few``, ``too_many``, ``bad_option``, ``no_difference``; for the IFE/EFE functions also ``not_normalised``
+    (weights not summing to 1) and ``out_of_range`` (a rating or total off its scale). A user interface translates
+    by code.
     """
 
     def __init__(self, code: str, message: str) -> None:

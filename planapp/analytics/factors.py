@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planapp.analytics._inputs import AnalyticsError
+
 WEIGHT_TOLERANCE = 1e-6
 RATINGS = (1, 2, 3, 4)
 
@@ -22,14 +24,14 @@ def _as_array(values: Any, name: str, one: str) -> np.ndarray:
     try:
         array = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"The {name} must be numbers.") from None
+        raise AnalyticsError("not_numeric", f"The {name} must be numbers.") from None
     if array.ndim != 1:
-        raise ValueError(f"The {name} must be a single list of numbers, one per factor.")
+        raise AnalyticsError("wrong_shape", f"The {name} must be a single list of numbers, one per factor.")
     if array.size == 0:
-        raise ValueError(f"There are no {name}: at least one factor is needed.")
+        raise AnalyticsError("too_few", f"There are no {name}: at least one factor is needed.")
     missing = np.flatnonzero(~np.isfinite(array))
     if missing.size:
-        raise ValueError(f"The {one} of factor {missing[0] + 1} is missing or not a finite number.")
+        raise AnalyticsError("nan", f"The {one} of factor {missing[0] + 1} is missing or not a finite number.")
     return array
 
 
@@ -46,27 +48,35 @@ def factor_evaluation(weights: Any, ratings: Any) -> float:
 
     ``weights`` and ``ratings`` are sequences, numpy arrays or pandas Series of the same length; two Series are
     matched by their labels (index), which must be the same set. Any invalid input raises ``ValueError`` with a
-    message that names the problem — never a silent NaN.
+    message that names the problem — never a silent NaN (an ``AnalyticsError``, whose ``code`` is stable).
     """
     if isinstance(weights, pd.Series) and isinstance(ratings, pd.Series):
         if weights.index.has_duplicates or ratings.index.has_duplicates:
-            raise ValueError("Each factor must appear once in the weights and once in the ratings.")
+            raise AnalyticsError("labels", "Each factor must appear once in the weights and once in the ratings.")
         if set(weights.index) != set(ratings.index):
-            raise ValueError("The weights and the ratings are not for the same factors.")
+            raise AnalyticsError("labels", "The weights and the ratings are not for the same factors.")
         ratings = ratings.reindex(weights.index)
     w = _as_array(weights, "weights", "weight")
     r = _as_array(ratings, "ratings", "rating")
     if w.size != r.size:
-        raise ValueError(f"There are {w.size} weights but {r.size} ratings: each factor needs one of each.")
+        raise AnalyticsError(
+            "wrong_length", f"There are {w.size} weights but {r.size} ratings: each factor needs one of each."
+        )
     negative = np.flatnonzero(w < 0)
     if negative.size:
-        raise ValueError(f"The weight of factor {negative[0] + 1} is negative; weights are between 0 and 1.")
+        raise AnalyticsError(
+            "negative", f"The weight of factor {negative[0] + 1} is negative; weights are between 0 and 1."
+        )
     total = float(w.sum())
     if abs(total - 1.0) > WEIGHT_TOLERANCE:
-        raise ValueError(f"The weights add up to {total:.6g}, not 1: adjust them so that they sum to 1.")
+        raise AnalyticsError(
+            "not_normalised", f"The weights add up to {total:.6g}, not 1: adjust them so that they sum to 1."
+        )
     bad = np.flatnonzero((r != np.round(r)) | (r < 1) | (r > 4))
     if bad.size:
-        raise ValueError(f"The rating of factor {bad[0] + 1} is {r[bad[0]]:g}; a rating is a whole number 1 to 4.")
+        raise AnalyticsError(
+            "out_of_range", f"The rating of factor {bad[0] + 1} is {r[bad[0]]:g}; a rating is a whole number 1 to 4."
+        )
     return float(np.dot(w, r))
 
 
@@ -101,11 +111,13 @@ def _band(score: Any, name: str) -> int:
     try:
         value = float(score)
     except (TypeError, ValueError):
-        raise ValueError(f"The {name} total must be a number.") from None
+        raise AnalyticsError("not_numeric", f"The {name} total must be a number.") from None
     if not np.isfinite(value):
-        raise ValueError(f"The {name} total is missing or not a finite number.")
+        raise AnalyticsError("nan", f"The {name} total is missing or not a finite number.")
     if value < 1.0 or value > 4.0:
-        raise ValueError(f"The {name} total is {value:g}; a total weighted score lies between 1.0 and 4.0.")
+        raise AnalyticsError(
+            "out_of_range", f"The {name} total is {value:g}; a total weighted score lies between 1.0 and 4.0."
+        )
     if value >= 3.0:
         return 1
     if value >= 2.0:
