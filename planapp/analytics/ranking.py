@@ -14,14 +14,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planapp.analytics._inputs import AnalyticsError, Labels, matrix, series, vector
+from planapp.analytics._inputs import AnalyticsError, Labels, cell, series, vector
+from planapp.analytics._inputs import matrix as table_of
 
 METHODS = ("topsis", "weighted_sum")
 DEFAULT_CONCENTRATION = 50.0
 
 
 def _decision(table: Any, weights: Any, benefit: Any, *, non_negative: bool = False):
-    x, rows, cols = matrix(table, "decision matrix")
+    x, rows, cols = table_of(table, "decision matrix")
     n = x.shape[1]
     if isinstance(weights, pd.Series) and cols is not None:
         if set(weights.index) != set(cols) or len(weights) != n or weights.index.has_duplicates:
@@ -39,7 +40,7 @@ def _decision(table: Any, weights: Any, benefit: Any, *, non_negative: bool = Fa
         negative = np.argwhere(x < 0)
         if negative.size:
             raise AnalyticsError("negative", "TOPSIS needs values of zero or more; the decision matrix has a "
-                                 f"negative value at row {negative[0][0] + 1}, column {negative[0][1] + 1}.")
+                                 f"negative value at {cell(rows, cols, *negative[0])}.")
     return x, w / total, b, rows, cols
 
 
@@ -67,7 +68,7 @@ def _min_max(x: np.ndarray, benefit: np.ndarray) -> np.ndarray:
     return scaled
 
 
-def weighted_sum(matrix: Any, weights: Any, benefit: Any) -> pd.Series:  # noqa: A002 - the issue's name
+def weighted_sum(matrix: Any, weights: Any, benefit: Any) -> pd.Series:
     """Simple additive weighting with min–max normalisation.
 
         benefit criterion:  rᵢⱼ = (xᵢⱼ − minᵢ xᵢⱼ) / (maxᵢ xᵢⱼ − minᵢ xᵢⱼ)
@@ -100,7 +101,7 @@ def _closeness(plus: np.ndarray, minus: np.ndarray) -> np.ndarray:
     return np.divide(d_minus, total, out=np.full_like(total, 0.5), where=total > 0)
 
 
-def topsis(matrix: Any, weights: Any, benefit: Any) -> pd.Series:  # noqa: A002 - the issue's name
+def topsis(matrix: Any, weights: Any, benefit: Any) -> pd.Series:
     """TOPSIS closeness coefficient of each alternative (Hwang and Yoon, 1981).
 
         rᵢⱼ = xᵢⱼ / √(Σᵢ xᵢⱼ²)            vector normalisation
@@ -119,7 +120,7 @@ def topsis(matrix: Any, weights: Any, benefit: Any) -> pd.Series:  # noqa: A002 
     return series(_closeness(plus @ w2, minus @ w2), rows, "topsis")
 
 
-def rank_stability(matrix: Any, weights: Any, benefit: Any, method: str = "topsis", top_k: int = 3,  # noqa: A002
+def rank_stability(matrix: Any, weights: Any, benefit: Any, method: str = "topsis", top_k: int = 3,
                    samples: int = 10_000, seed: int = 0,
                    concentration: float = DEFAULT_CONCENTRATION) -> pd.Series:
     """Probability that each alternative ranks in the top ``top_k`` when the weights vary around the given ones.
