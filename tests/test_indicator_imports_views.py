@@ -195,3 +195,14 @@ def test_texts_from_a_file_are_shown_escaped_on_every_import_page(w, uploads, ct
     assert {url: page.status_code for url, page in pages.items()} == dict.fromkeys(pages, 200)
     assert {url: found for url, page in pages.items() if (found := unescaped_reflections(page.text, PAYLOADS))} == {}
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[f"/indicators/imports/{import_id}"].text
+
+
+def test_the_upload_page_of_a_task_says_at_once_who_may_not_upload_for_it(w, uploads, ctx):
+    from datetime import date
+
+    task = new_task(w, w.stats, due=date(2026, 12, 9))
+    page = client_for(ctx, w.sup).get(f"/indicators/imports/new?task_id={task.id}")
+    assert page.status_code == 200 and not doc(page).xpath('//form[@id="import-form"]')
+    assert "نقش شما اجازهٔ این کار را نمی‌دهد" in page_text(page)
+    assert doc(client_for(ctx, w.officer).get(f"/indicators/imports/new?task_id={task.id}")).xpath(
+        '//form[@id="import-form"]//input[@name="task_id"]')

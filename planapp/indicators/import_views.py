@@ -54,7 +54,11 @@ def _task(value: str | None):
 
 
 def _new_page(task, error: str | None = None):
+    refusal = can(current_user, Perm.WORK_ON_TASK, task) if task is not None else None
+    if refusal is not None and not refusal:  # e.g. a supervisor, or a closed plan: said before a file is chosen
+        error = refusal.reason
     return render_template("indicators/imports/new.html", task=task, error=error, columns=COLUMNS,
+                           may_upload=refusal is None or bool(refusal),
                            column_labels=messages.COLUMN_LABELS,
                            max_bytes=current_app.config["INDICATOR_IMPORT_MAX_BYTES"],
                            template_url=_template_url(task))
