@@ -16,6 +16,7 @@ from flask_login import login_user
 from planapp.extensions import db
 from planapp.indicators.import_queries import task_imports
 from planapp.indicators.models import ImportStatus, IndicatorImport
+from tests.factories import PASSWORD
 from tests.indicator_import_helpers import GOOD, MB, csv_bytes, import_world, queue, reloaded, values, xlsx_bytes
 from tests.task_helpers import client_for, doc, files_on_disk, new_task, page_text, upload_folder
 
@@ -206,3 +207,19 @@ def test_the_upload_page_of_a_task_says_at_once_who_may_not_upload_for_it(w, upl
     assert "نقش شما اجازهٔ این کار را نمی‌دهد" in page_text(page)
     assert doc(client_for(ctx, w.officer).get(f"/indicators/imports/new?task_id={task.id}")).xpath(
         '//form[@id="import-form"]//input[@name="task_id"]')
+
+
+def test_the_thread_runner_imports_in_the_background_with_its_own_application_context(w, uploads, ctx, make_app):
+    import threading
+
+    app = make_app(IMPORT_RUNNER="thread", UPLOAD_FOLDER=str(uploads))
+    email = w.officer.email
+    db.session.commit()
+    browser = app.test_client()
+    assert browser.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    response = post(browser, "values.csv", csv_bytes(GOOD))
+    import_id = int(response.headers["Location"].rsplit("/", 1)[-1])
+    for thread in threading.enumerate():
+        if thread.name == f"indicator-import-{import_id}":
+            thread.join(timeout=60)
+    assert reloaded(import_id).status == ImportStatus.DONE and len(values()) == 3
