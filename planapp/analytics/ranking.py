@@ -96,9 +96,15 @@ def _topsis_parts(x: np.ndarray, b: np.ndarray):
 
 
 def _closeness(plus: np.ndarray, minus: np.ndarray) -> np.ndarray:
-    d_plus, d_minus = np.sqrt(plus), np.sqrt(minus)
-    total = d_plus + d_minus
-    return np.divide(d_minus, total, out=np.full_like(total, 0.5), where=total > 0)
+    """C = d⁻ / (d⁺ + d⁻) from the squared distances; works in place (the arguments are overwritten), since for
+    rank stability they are two samples × alternatives arrays of tens of megabytes."""
+    d_plus = np.sqrt(plus, out=plus)
+    d_minus = np.sqrt(minus, out=minus)
+    total = np.add(d_plus, d_minus, out=d_plus)
+    same = total == 0  # every alternative is both ideal and anti-ideal: equally close to both
+    closeness = np.divide(d_minus, total, out=d_minus, where=~same)
+    closeness[same] = 0.5
+    return closeness
 
 
 def topsis(matrix: Any, weights: Any, benefit: Any) -> pd.Series:
@@ -129,12 +135,13 @@ def rank_stability(matrix: Any, weights: Any, benefit: Any, method: str = "topsi
     the given weights normalised to sum 1 and κ = ``concentration`` (default 50). Why Dirichlet: every sampled
     weight vector is non-negative and sums to 1, like the weights a planner sets; its mean is exactly w; and one
     number sets the spread — the standard deviation of weight j is √(wⱼ(1 − wⱼ)/(κ + 1)), e.g. 0.2 ± 0.056 at
-    κ = 50, a relative spread of about a quarter, the disagreement usually seen among stakeholders' weights. A zero
-    weight stays zero. (Sampled as normalised Gamma(κ·wⱼ) variates.)
+    κ = 50, a moderate relative spread of about a quarter (a larger κ varies the weights less, a smaller one more).
+    A zero weight stays zero. (Sampled as normalised Gamma(κ·wⱼ) variates.)
 
-    All samples are evaluated at once with numpy (a samples × criteria weight matrix times the criteria ×
-    alternatives normalised gaps); ``seed`` makes the result deterministic. An alternative counts as in the top k
-    when fewer than k alternatives score strictly higher (ties at the boundary count for all tied).
+    All samples are evaluated at once with numpy (the samples × criteria weight matrix times the criteria ×
+    alternatives normalised matrix, or for TOPSIS its squared gaps to the ideal and the anti-ideal); ``seed`` makes
+    the result deterministic. An alternative counts as in the top k when fewer than k alternatives score strictly
+    higher (ties at the boundary count for all tied).
     ``method`` is "topsis" or "weighted_sum". Returns a Series of probabilities named ``p_top_k``.
     """
     if method not in METHODS:
@@ -154,11 +161,12 @@ def rank_stability(matrix: Any, weights: Any, benefit: Any, method: str = "topsi
     totals = gammas.sum(axis=1, keepdims=True)
     drawn = gammas / np.where(totals > 0, totals, 1.0)
     drawn[totals[:, 0] == 0] = w  # every Gamma draw underflowed to 0 (only for tiny κ·w): keep the given weights
+    # scores are laid out samples × alternatives, so that each sample's partition runs over contiguous memory
     if method == "weighted_sum":
-        scores = _min_max(x, b) @ drawn.T
+        scores = drawn @ _min_max(x, b).T
     else:
         plus, minus = _topsis_parts(x, b)
-        squared = (drawn * drawn).T
-        scores = _closeness(plus @ squared, minus @ squared)
-    kth = np.partition(scores, m - top_k, axis=0)[m - top_k]
-    return series((scores >= kth).mean(axis=1), rows, "p_top_k")
+        squared = drawn * drawn
+        scores = _closeness(squared @ plus.T, squared @ minus.T)
+    kth = np.partition(scores, m - top_k, axis=1)[:, m - top_k, None]
+    return series(np.count_nonzero(scores >= kth, axis=0) / samples, rows, "p_top_k")
