@@ -4,12 +4,14 @@ Sources:
 - Without ties: influentialpoints.com, "Kendall's coefficient of concordance" (Training pages,
   https://influentialpoints.com/Training/coefficient_of_concordance.htm), worked example I: four raters rank the
   strawberries of eight farms; rank sums 31, 12, 12, 15, 22, 5, 22, 25; S = 500; W = 500 / (504 · 16 / 12) = 0.744.
-- The tie correction: W = 12 S / (m²(n³ − n) − m Σ T) with T = Σ (t³ − t) per rater, as stated for tied ranks by
-  the NAG Toolbox documentation of nag_nonpar_concordance_kendall (g08da) ("W is corrected by subtracting k Σ T from
-  the denominator, where T = Σ (t³ − t)/12" — the same correction with the 12 factored out) and by UNISTAT's
-  Kendall's concordance page. No published worked example with ties whose data and corrected W could both be
-  retrieved was found (UNISTAT's run of Zar's Example 20.5 prints the rank sums but the excerpt stops before W), so
-  the tie case below is worked by hand in the test.
+- With ties: a worked example on Cross Validated (https://stats.stackexchange.com/q/261206) using the formula of
+  D. J. Sheskin, *Handbook of Parametric and Nonparametric Statistical Procedures* (Chapman & Hall/CRC), p. 900:
+  two raters score five objects x = (12, 2, 1, 12, 2) and y = (1, 4, 7, 1, 0); ranks (4.5, 2.5, 1, 4.5, 2.5) and
+  (2.5, 4, 5, 2.5, 1); rank sums 7, 6.5, 6, 7, 3.5 (Σ R² = 188.5); Σ (t³ − t) = 12 + 6 = 18;
+  W = (12 · 188.5 − 3 · 2² · 5 · 6²) / (2² · 5 · (5² − 1) − 2 · 18) = 0.22973.
+- The same tie correction, W = 12 S / (m²(n³ − n) − m Σ T) with T = Σ (t³ − t) per rater, is the one stated by
+  the NAG Toolbox documentation of nag_nonpar_concordance_kendall (g08da) (with the 12 factored into T) and by
+  UNISTAT's Kendall's concordance page; a second tie case is worked by hand below.
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ def test_scores_are_ranked_first_and_direction_does_not_matter():
     scores = pd.DataFrame(10 - STRAWBERRIES, index=list("ABCD"))  # high score = good, same order
     assert kendall_w(scores) == pytest.approx(500 / 672)
     assert kendall_w(STRAWBERRIES * 3.5 + 1) == pytest.approx(500 / 672)
+
+
+def test_published_example_with_ties():
+    scores = [[12, 2, 1, 12, 2], [1, 4, 7, 1, 0]]
+    assert kendall_w(scores) == pytest.approx(102 / 444)
+    assert round(kendall_w(scores), 5) == 0.22973
 
 
 def test_ties_are_averaged_and_corrected():
