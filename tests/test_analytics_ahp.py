@@ -10,6 +10,11 @@ Sources:
   reported results are as recalled: the paper's text could not be retrieved here (only its abstract, which names
   λmax = n as the consistency condition), so the test allows ±0.01 on the weights. Computed: (0.619, 0.235, 0.101,
   0.045), λmax = 4.391, CI = 0.130, CR = 0.145 (> 0.10: Saaty's rule would ask the judge to revise).
+- Wikipedia, "Analytic hierarchy process – leader example" (read at everything.explained.today and
+  profilbaru.com mirrors): the board's criteria weights are Experience .547, Charisma .270, Education .127, Age .056.
+  The criteria comparison matrix below (order Experience, Education, Charisma, Age) is as recalled from the same
+  article — the retrieved excerpts stop before it — and reproduces the four published weights to 0.001
+  (CR computes to 0.044).
 """
 
 from __future__ import annotations
@@ -48,6 +53,21 @@ def test_saaty_light_intensity_example():
     assert result.cr == pytest.approx(result.ci / 0.90)
     assert result.cr == pytest.approx(0.145, abs=0.001)
     assert not result.acceptable
+
+
+def test_wikipedia_leader_example_criteria_weights():
+    criteria = ["experience", "education", "charisma", "age"]
+    judged = pd.DataFrame(
+        [[1, 4, 3, 7], [1 / 4, 1, 1 / 3, 3], [1 / 3, 3, 1, 5], [1 / 7, 1 / 3, 1 / 5, 1]],
+        index=criteria,
+        columns=criteria,
+    )
+    result = ahp(judged)
+    published = {"experience": 0.547, "charisma": 0.270, "education": 0.127, "age": 0.056}
+    for name, weight in published.items():
+        assert result.weights[name] == pytest.approx(weight, abs=1e-3)
+    assert result.cr == pytest.approx(0.044, abs=1e-3)
+    assert result.acceptable
 
 
 def test_columns_are_matched_to_rows_by_label():
