@@ -113,6 +113,7 @@ class Cell:
     year: int
     stored: float | None  # the value in the database
     stored_source: str
+    shown: str = ""  # the stored value as the grid shows it
     text: str = ""  # what the input holds: the stored value, or what the user typed when the save was refused
     error: str = ""
 
@@ -147,6 +148,11 @@ class Block:
     @property
     def has_error(self) -> bool:
         return bool(self.source_error) or any(cell.error for cell in self.cells)
+
+    @property
+    def edited(self) -> bool:
+        """Typed in but not stored (a refused save): a folded block is shown open so nothing typed is hidden."""
+        return any(cell.text != cell.shown for cell in self.cells)
 
     def default_source(self) -> str:
         """The source most of the stored values give (what the field shows before the user changes it)."""
@@ -225,9 +231,10 @@ def load_grid(task: Task, region_id: int | str | None, end: int | str | None, no
             cells = []
             for year in years:
                 value, source = stored.get((indicator.id, sector_id, year), (None, ""))
+                shown = "" if value is None else format_cell(value, locale)
                 cells.append(Cell(name=f"v-{indicator.id}-{sector_id}-{year}", indicator_id=indicator.id,
-                                  sector_id=sector_id, year=year, stored=value, stored_source=source,
-                                  text="" if value is None else format_cell(value, locale)))
+                                  sector_id=sector_id, year=year, stored=value, stored_source=source, shown=shown,
+                                  text=shown))
             rows.append(Row(sector=sector, cells=cells))
         block = Block(indicator=indicator, rows=rows)
         block.source = block.default_source()

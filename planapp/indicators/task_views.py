@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from planapp.core import exports
 from planapp.core.clock import now
-from planapp.core.errors import Conflict, DomainError
+from planapp.core.errors import DomainError
 from planapp.core.i18n import local_date
 from planapp.core.permissions import Perm, can
 from planapp.extensions import db
@@ -102,7 +102,7 @@ def save(task_id: int):
         db.session.rollback()
         grid = grids.load_grid(task, form.get("region"), form.get("end"), now(), locale_code())
         grid.error = str(error.message)
-        return _render(task, grid, 409 if isinstance(error, Conflict) else 200)
+        return _render(task, grid)  # 200: the grid shows the refusal in place (htmx swaps it; no console error)
     if grid.stored is None:  # a cell was refused: nothing stored, the problems are next to their cells
         db.session.rollback()
         grid.error = _("Nothing was saved: correct the %(count)s marked fields and save again.",
