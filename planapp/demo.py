@@ -116,9 +116,34 @@ def seed_demo() -> list[tuple[str, Role]]:
     seed_holidays(1405)
     seed_templates()
     seed_catalog()
+    _assign_indicator_sources(by_key)
     _seed_plans()
     db.session.commit()
     return logins
+
+
+# Which demo agency is the source of which indicators: their "submit indicators" tasks show these in the grid.
+INDICATOR_SOURCES = {
+    "stats": ("GDP", "GDP_PC", "VA", "EMP", "UNEMP", "YOUTH_UNEMP", "LFPR", "INFLATION", "POP", "POP_GROWTH",
+              "URBAN", "HH_SIZE", "LITERACY", "POVERTY", "GINI"),
+    "industry": ("EXPORTS", "IMPORTS", "FIRMS", "GFCF"),
+    "agri": ("AGRI_PROD", "FOREST", "WATER_AGRI"),
+    "env": ("POLLUTED_DAYS", "PROTECTED", "WASTE"),
+    "heritage": ("TOURISTS", "FOREIGN_TOURISTS", "HERITAGE", "HOTEL_BEDS"),
+    "roads": ("ROAD_DENSITY", "RAIL", "HOUSING", "ROAD_DEATHS", "AIR_PASSENGERS"),
+    "water": ("WATER_USE", "GROUNDWATER", "RAINFALL"),
+    "health": ("DOCTORS", "BEDS", "INFANT_MORT", "LIFE_EXP", "INSURED"),
+}
+
+
+def _assign_indicator_sources(by_key: dict[str, Agency]) -> None:
+    """Indicators without a source get the demo agency that publishes them (an admin's choice is kept)."""
+    from planapp.indicators.models import Indicator
+
+    for key, codes in INDICATOR_SOURCES.items():
+        db.session.execute(sa.update(Indicator).where(Indicator.code.in_(codes), Indicator.source_agency_id.is_(None))
+                           .values(source_agency_id=by_key[key].id))
+    db.session.flush()
 
 
 def _seed_plans() -> None:

@@ -395,3 +395,20 @@ def test_names_units_sources_and_typed_cells_are_escaped_in_the_grid(w, client, 
     for payload in PAYLOADS[2:]:
         assert shows_escaped(grid, payload), payload  # names, units and sources are read, not dropped
     assert shows_escaped(responses["refused"].text, PAYLOADS[1][:40])  # the typed text, given back escaped
+
+
+def test_the_demo_gives_the_publishing_agencies_their_indicators(ctx):
+    from planapp.demo import INDICATOR_SOURCES, seed_demo
+    from planapp.tasks.models import Task
+
+    seed_demo()
+    seed_demo()  # again: nothing moves
+    gdp = db.session.scalar(sa.select(Indicator).where(Indicator.code == "GDP"))
+    assert gdp.source_agency.name_en == "Statistics and Information Office"
+    assigned = db.session.scalar(sa.select(sa.func.count()).where(Indicator.source_agency_id.is_not(None)))
+    assert assigned == sum(len(codes) for codes in INDICATOR_SOURCES.values())
+    task = db.session.scalar(sa.select(Task).where(Task.kind == TaskKind.SUBMIT_INDICATORS,
+                                                   Task.agency_id == gdp.source_agency_id).limit(1))
+    grid = grids.load_grid(task, None, None, NOW, "fa")
+    assert {block.indicator.code for block in grid.blocks} == set(INDICATOR_SOURCES["stats"])
+    assert len(grid.regions) == 22
