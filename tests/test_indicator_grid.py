@@ -412,3 +412,33 @@ def test_the_demo_gives_the_publishing_agencies_their_indicators(ctx):
     grid = grids.load_grid(task, None, None, NOW, "fa")
     assert {block.indicator.code for block in grid.blocks} == set(INDICATOR_SOURCES["stats"])
     assert len(grid.regions) == 22
+
+
+def test_saving_and_showing_a_grid_take_the_same_few_queries_however_many_indicators(w, client):
+    from sqlalchemy import event
+
+    browser = signed_in(client, w.officer)
+
+    def statements(call) -> int:
+        seen = []
+        listener = lambda *args, **kwargs: seen.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert call().status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    def every_cell(year: int) -> dict[str, str]:
+        grid = grids.load_grid(w.task, None, None, NOW, "fa")
+        return {cell.name: str(year) for _block, cell in grid.cells()}
+
+    few = (statements(lambda: save(browser, w, every_cell(1))), statements(lambda: browser.get(w.url, headers=HX)))
+    for indicator in db.session.scalars(sa.select(Indicator)):  # all 53, two of them by sector
+        indicator.source_agency_id = w.agency.id
+    db.session.commit()
+    cells = every_cell(2)
+    many = (statements(lambda: save(browser, w, cells)), statements(lambda: browser.get(w.url, headers=HX)))
+    assert len(cells) > 400 and count(IndicatorValue) == len(cells)
+    # No query per indicator, region or cell (the second save also updates three values and keeps their history).
+    assert many[0] <= few[0] + 2 and many[1] <= few[1], (few, many)

@@ -269,7 +269,7 @@ def check_workable(actor: User, task: Task) -> None:
 
 def save_grid(actor: User, task: Task, form: Mapping[str, str], now: datetime, locale: str) -> Grid:
     """Check every posted cell of the grid; store them all (with the task and the actor) only if every one is
-    good. Returns the grid to show again: with the problems next to their cells, or with what was stored.
+    good. Returns the grid: with the problems next to their cells (stored is None), or with what was stored.
 
     Empty cells mean "no value": a value already stored is never deleted from here. A row's source applies to the
     values typed in the row; stored values keep their own source unless the user changed the row's source."""
@@ -316,9 +316,8 @@ def save_grid(actor: User, task: Task, form: Mapping[str, str], now: datetime, l
         record(actor, "task.indicators", task, summary=task.title,
                after={"region": grid.region.code, "years": [grid.years[0], grid.years[-1]],
                       "inserted": stored.inserted, "updated": stored.updated})
-    saved = load_grid(task, grid.region.id, grid.years[-1], now, locale)
-    saved.stored = stored
-    return saved
+    grid.stored = stored  # the caller commits, then shows the grid again (load_grid): stored values only
+    return grid
 
 
 # --- the template file ------------------------------------------------------------------------------------------

@@ -103,13 +103,14 @@ def save(task_id: int):
         grid = grids.load_grid(task, form.get("region"), form.get("end"), now(), locale_code())
         grid.error = str(error.message)
         return _render(task, grid)  # 200: the grid shows the refusal in place (htmx swaps it; no console error)
-    if grid.stored is None:  # a cell was refused: nothing stored, the problems are next to their cells
-        db.session.rollback()
+    if grid.stored is None:  # a cell was refused: nothing was written, the problems are next to their cells
         grid.error = _("Nothing was saved: correct the %(count)s marked fields and save again.",
                        count=grids.format_cell(grid.error_count, locale_code()))
         return _render(task, grid)
     db.session.commit()
     stored, locale = grid.stored, locale_code()
+    # Read again after the commit (which expired every loaded row): the stored values, in a few queries.
+    grid = grids.load_grid(task, grid.region.id, grid.years[-1], now(), locale)
     success = _("%(saved)s values saved: %(new)s new, %(changed)s changed, %(same)s unchanged.",
                 saved=grids.format_cell(stored.inserted + stored.updated + stored.unchanged, locale),
                 new=grids.format_cell(stored.inserted, locale), changed=grids.format_cell(stored.updated, locale),
