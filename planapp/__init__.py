@@ -111,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from planapp.dashboard.views import bp as dashboard_bp
     from planapp.indicators.catalog_views import bp as indicators_bp
     from planapp.indicators.catalog_views import regions_bp, sectors_bp
+    from planapp.indicators.explore_views import bp as explorer_bp
     from planapp.indicators.import_views import bp as imports_bp
     from planapp.indicators.task_views import bp as task_indicators_bp  # also the task page's indicator grid
     from planapp.mail.preference_views import bp as email_preferences_bp
@@ -123,7 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from planapp.tasks.views import bp as tasks_bp
     from planapp.web.health import bp as health_bp
 
-    for blueprint in (accounts_bp, users_bp, agencies_bp, audit_bp, dashboard_bp, health_bp, plans_bp,
+    for blueprint in (accounts_bp, users_bp, agencies_bp, audit_bp, dashboard_bp, health_bp, plans_bp, explorer_bp,
                       approvals_bp, notifications_bp, tasks_bp, task_bp, task_templates_bp, holidays_bp,
                       delegations_bp, outbox_bp, email_preferences_bp, invitations_bp, password_bp, decisions_bp,
                       indicators_bp, regions_bp, sectors_bp, swot_bp, task_indicators_bp, imports_bp):

@@ -110,6 +110,7 @@ def seed_demo() -> list[tuple[str, Role]]:
         logins.append((email, demo.role))
     db.session.flush()
     from planapp.calendar.seed import seed_holidays
+    from planapp.indicators.demo_values import seed_demo_values
     from planapp.indicators.seed import seed_catalog
     from planapp.tasks.seed import seed_templates
 
@@ -117,6 +118,7 @@ def seed_demo() -> list[tuple[str, Role]]:
     seed_templates()
     seed_catalog()
     _assign_indicator_sources(by_key)
+    seed_demo_values()
     _seed_plans()
     db.session.commit()
     return logins

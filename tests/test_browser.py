@@ -284,8 +284,8 @@ def expect_main_navigation_visible(page: Page) -> None:
     nav = page.locator("nav.mainnav")
     expect(nav).to_be_visible()
     links = nav.get_by_role("link")
-    expect(links).to_have_count(10)  # dashboard, plans, agencies, users, participants, audit log, task templates,
-    # indicators (regions and sectors are its tabs), holidays, outbox
+    expect(links).to_have_count(11)  # dashboard, plans, agencies, users, participants, audit log, task templates,
+    # the indicator explorer, the indicator catalog (regions and sectors are its tabs), holidays, outbox
     for i in range(links.count()):
         expect(links.nth(i)).to_be_in_viewport()
 

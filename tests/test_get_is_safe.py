@@ -73,6 +73,8 @@ LIST_QUERIES = [
     "?year=۱۴۰۴&stage=goals&kind=other",  # holidays of another year, templates of one stage and kind
     "?year=99999&stage=bogus",
     "?status=dead&kind=task.assigned&q=example",  # the outbox's filters
+    # the indicator explorer's choices (ids of the seeded catalog, Persian digits, a comparison year)
+    "?indicator=1&indicator=17&region=1&region=3&counties=all&sector=1&from=۱۳۹۸&to=1404&year=1400&q=جمعیت",
 ]
 # htmx asks for a fragment by naming its target; boosted navigation asks for the whole page.
 HTMX_HEADERS = [
@@ -88,6 +90,7 @@ HTMX_HEADERS = [
     {"HX-Request": "true", "HX-Target": "delegation-panel"},
     {"HX-Request": "true", "HX-Target": "outbox-table"},
     {"HX-Request": "true", "HX-Target": "notification-list"},
+    {"HX-Request": "true", "HX-Target": "explore-results"},
 ]
 
 

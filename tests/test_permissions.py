@@ -32,6 +32,7 @@ EXPECTED: dict[Perm, set[Role]] = {
     Perm.MANAGE_HOLIDAYS: {A},
     Perm.MANAGE_OUTBOX: {A},
     Perm.MANAGE_INDICATORS: {A},
+    Perm.VIEW_INDICATORS: {A, S, OF, V, C},  # participants contribute where invited, they do not browse data
     Perm.IMPORT_INDICATORS: {S, OF},  # officers their agency's indicators; admins keep the catalog only
     Perm.INVITE_PARTICIPANT: {A, S},
 }

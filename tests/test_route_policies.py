@@ -69,6 +69,8 @@ ROUTE_MATRIX: dict[str, object] = {
         for name in ("list", "create", "row", "edit", "update", "deactivate", "reactivate")
     },
     "regions.table": Perm.MANAGE_INDICATORS,
+    "explorer.index": Perm.VIEW_INDICATORS,
+    "explorer.export": Perm.VIEW_INDICATORS,
     "sectors.table": Perm.MANAGE_INDICATORS,
     **{f"delegations.{name}": Perm.USE_APP for name in ("list", "create", "revoke")},
     "audit.list": Perm.VIEW_AUDIT,

@@ -402,7 +402,8 @@ def test_no_rendered_page_holds_code_the_csp_would_block(site_client, admin_site
     responses = html_responses_of_the_app(site_client, admin_site, make_app)
     problems = {name: inline_code_in(response.text).problems for name, response in responses.items()}
     assert not {name: found for name, found in problems.items() if found}
-    assert inline_code_in(site_client.get("/").text).script_tags == 1  # the vendored htmx, loaded from a file
+    # The vendored htmx and static/js/explorer.js, loaded from files.
+    assert inline_code_in(site_client.get("/").text).script_tags == 2
 
 
 def test_the_inline_code_finder_sees_what_the_csp_would_block():

@@ -363,6 +363,7 @@ def every_page_and_fragment(client: FlaskClient, app: Flask, site: HostileSite) 
         "indicator_id": site.indicator_ids,
         "region_id": site.region_ids,
         "sector_id": site.sector_ids,
+        "fmt": ["csv"],  # the explorer's export (no selection: the header row only); XLSX is not text
     }
     adapter = app.url_map.bind("localhost")
     responses: dict[str, TestResponse] = {}
@@ -460,6 +461,37 @@ def test_catalog_names_are_shown_escaped(client, hostile_site):
         for payload in PAYLOADS[2:]:
             assert all(shows_escaped(page, payload) for page in pages), payload
         assert shows_escaped(pages[1], PAYLOADS[0])
+
+
+def test_the_explorer_shows_names_and_sources_escaped(client, hostile_site):
+    """X1: the indicator explorer's picker, table (sources in title attributes) and chart data (JSON text in a
+    <template>, where a payload's "</template>" or "<script>" must stay text) in both languages."""
+    import json
+
+    import pandas as pd
+
+    from planapp.indicators.values import store_values
+
+    site = hostile_site
+    counties = list(db.session.scalars(sa.select(Region.id).where(Region.kind == RegionKind.COUNTY)))
+    total = Sector(code="TOTAL", name="کل")
+    db.session.add(total)
+    db.session.flush()
+    rows = [(indicator, region, total.id, 1404, float(n), PAYLOADS[n % len(PAYLOADS)])
+            for n, (indicator, region) in enumerate((i, r) for i in site.indicator_ids[:6] for r in counties)]
+    store_values(pd.DataFrame(rows, columns=["indicator_id", "region_id", "sector_id", "year", "value", "source"]),
+                 None, now())
+    db.session.commit()
+    query = "&".join(f"indicator={i}" for i in site.indicator_ids[:6]) + "&counties=all&from=1404&to=1404"
+    for language in ("fa", "en"):
+        switch_language(client, language)
+        page = client.get(f"/indicators/explore?{query}").text
+        for payload in PAYLOADS:
+            assert shows_escaped(page, payload), payload  # names in the picker and the table, sources in titles
+        data = re.search(r'<template id="explorer-data"[^>]*>(.*?)</template>', page, re.S)
+        charts = json.loads(data.group(1))
+        assert {name for block in charts["indicators"] for name in block["ranked"]["names"]} >= set(PAYLOADS[2:])
+        assert "<script>alert(1)</script>" not in page and "<svg onload" not in page
 
 
 def test_answers_to_the_forms_escape_what_was_typed(hostile_site):

@@ -59,6 +59,7 @@ class Perm(enum.StrEnum):
     INVITE_PARTICIPANT = "invite_participant"  # invite people by e-mail to an agency or to one task
     MANAGE_OUTBOX = "manage_outbox"  # the e-mail outbox: read every message, resend; the development mailbox
     MANAGE_INDICATORS = "manage_indicators"  # the indicator catalog, regions and sectors
+    VIEW_INDICATORS = "view_indicators"  # the indicator explorer: values, charts, exports
     IMPORT_INDICATORS = "import_indicators"  # upload CSV/XLSX values: officers their agency's indicators only
 
 
@@ -67,6 +68,9 @@ _PLAN_WORK = frozenset(
      Perm.VIEW_TASKS, Perm.REVIEW_TASK}
 )
 _TASK_WORK = frozenset({Perm.VIEW_TASKS, Perm.WORK_ON_TASK})
+# The province's situation data is read by everyone who prepares, oversees or approves plans. Participants (NGOs,
+# the private sector, invited experts) contribute only where they are invited (DESIGN.md), so they do not browse it.
+_READ_SITUATION = frozenset({Perm.VIEW_INDICATORS})
 
 # The declared matrix. Tests walk every cell of it; a new permission must be placed here.
 # Admins keep the system but take no part in plan decisions (separation of duties).
@@ -75,13 +79,13 @@ POLICY: dict[Role, frozenset[Perm]] = {
         {Perm.USE_APP, Perm.MANAGE_AGENCIES, Perm.MANAGE_USERS, Perm.DEACTIVATE_USER, Perm.VIEW_AUDIT, Perm.VIEW_PLANS,
          Perm.MANAGE_TASK_TEMPLATES, Perm.MANAGE_HOLIDAYS, Perm.MANAGE_OUTBOX, Perm.INVITE_PARTICIPANT,
          Perm.MANAGE_INDICATORS}
-    ),
+    ) | _READ_SITUATION,
     Role.SUPERVISOR: frozenset({Perm.USE_APP, Perm.VIEW_PLANS, Perm.INVITE_PARTICIPANT, Perm.IMPORT_INDICATORS})
-    | _PLAN_WORK,
-    Role.OFFICER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS, Perm.IMPORT_INDICATORS}) | _TASK_WORK,
+    | _PLAN_WORK | _READ_SITUATION,
+    Role.OFFICER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS, Perm.IMPORT_INDICATORS}) | _TASK_WORK | _READ_SITUATION,
     Role.PARTICIPANT: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}) | _TASK_WORK,
-    Role.VIEWER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}),
-    Role.COUNCIL_MEMBER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS, Perm.VOTE_IN_COUNCIL}),
+    Role.VIEWER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS}) | _READ_SITUATION,
+    Role.COUNCIL_MEMBER: frozenset({Perm.USE_APP, Perm.VIEW_PLANS, Perm.VOTE_IN_COUNCIL}) | _READ_SITUATION,
 }
 
 
