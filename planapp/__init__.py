@@ -93,6 +93,7 @@ def register_workflow_plugins() -> None:
     import planapp.monitoring.models  # noqa: F401
     import planapp.plans.checks  # noqa: F401
     import planapp.scheduler.models  # noqa: F401
+    import planapp.scoring.models  # noqa: F401
     import planapp.swot.models  # noqa: F401
     import planapp.tasks.hooks  # noqa: F401
 
@@ -118,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     from planapp.mail.views import bp as outbox_bp
     from planapp.notifications.views import bp as notifications_bp
     from planapp.plans.views import bp as plans_bp
+    from planapp.scoring.views import bp as scoring_bp
     from planapp.swot.views import bp as swot_bp
     from planapp.tasks.detail_views import bp as task_bp
     from planapp.tasks.template_views import bp as task_templates_bp
@@ -129,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
                       delegations_bp, outbox_bp, email_preferences_bp, invitations_bp, password_bp, decisions_bp,
                       indicators_bp, regions_bp, sectors_bp, swot_bp, task_indicators_bp, imports_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(scoring_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -38,6 +38,8 @@ from planapp.notifications.services import notify
 from planapp.plans import services as plan_services
 from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
+from planapp.scoring import queries as scoring_queries
+from planapp.scoring import services as scoring_services
 from planapp.swot import services as swot_services
 from planapp.tasks import services as task_services
 from planapp.tasks import template_services
@@ -312,6 +314,46 @@ CASES.update({
                           lambda w: {f"{name}-{w.settings['swot_keep']}": value
                                      for name, value in (("weight", "1"), ("rating", "3"), ("version", "1"))},
                           as_who="supervisor"),
+})
+
+
+def _scoring(world: World) -> dict:
+    """The open plan's scoring matrix with a candidate and two criteria; their ids go to world.settings."""
+    supervisor = db.session.scalar(sa.select(User).where(User.email == world.emails["supervisor"]))
+    plan = db.session.get(Plan, world.plans["open"])
+    candidate = scoring_services.add_candidate(supervisor, plan, "گردشگری سلامت", now())
+    first, second = (scoring_services.add_criterion(supervisor, plan, name, "benefit", now())
+                     for name in ("اشتغال", "صادرات"))
+    db.session.commit()
+    world.settings.update(candidate=candidate.id, criterion=first.id, other_criterion=second.id,
+                          matrix_version=scoring_queries.get_active_matrix(plan.id).version)
+    return {"plan_id": plan.id}
+
+
+def _scoring_row(name: str) -> Callable[[World], dict]:
+    def url_values(world: World) -> dict:
+        values = _scoring(world)
+        return {**values, f"{name}_id": world.settings[name]}
+    return url_values
+
+
+CASES.update({
+    "scoring.add_candidate": Case(_plan("open"), lambda w: {"name": "صنایع غذایی"}, as_who="supervisor"),
+    "scoring.rename_candidate": Case(_scoring_row("candidate"), lambda w: {f"name-{w.settings['candidate']}": "فرش",
+                                                                        "version": "1"}, as_who="supervisor"),
+    "scoring.remove_candidate": Case(_scoring_row("candidate"), lambda w: {"version": "1"}, as_who="supervisor"),
+    "scoring.add_criterion": Case(_plan("open"), lambda w: {"name": "اشتغال", "kind": "benefit"}, as_who="supervisor"),
+    "scoring.update_criterion": Case(_scoring_row("criterion"), lambda w: {f"name-{w.settings['criterion']}": "آب",
+                                                                        f"kind-{w.settings['criterion']}": "cost",
+                                                                        "version": "1"}, as_who="supervisor"),
+    "scoring.remove_criterion": Case(_scoring_row("criterion"), lambda w: {"version": "1"}, as_who="supervisor"),
+    "scoring.weights": Case(_scoring, lambda w: {f"weight-{w.settings['criterion']}": "۳",
+                                                 f"weight-{w.settings['other_criterion']}": "1",
+                                                 "matrix_version": str(w.settings["matrix_version"])},
+                            as_who="supervisor"),
+    "scoring.save_ahp": Case(_scoring, lambda w: {f"pair-{w.settings['criterion']}-{w.settings['other_criterion']}":
+                                                  "3", "matrix_version": str(w.settings["matrix_version"])},
+                             as_who="supervisor"),
 })
 
 

@@ -128,6 +128,7 @@ def test_closed_plans_are_read_only(ctx, perm):
         decision = can(FakeUser(Role.SUPERVISOR), perm, FakeTarget(is_archived=True))
         assert not decision and decision.reason == "این برنامه بسته شده است و فقط قابل مشاهده است."
 
+
 def test_an_import_is_seen_by_its_maker_planning_staff_and_those_on_its_task(ctx):
     with ctx.test_request_context("/"):
         officer, supervisor = FakeUser(Role.OFFICER, id=3), FakeUser(Role.SUPERVISOR, id=4)

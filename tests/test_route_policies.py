@@ -116,6 +116,9 @@ ROUTE_MATRIX: dict[str, object] = {
     "swot.merge": Perm.EDIT_PLAN,
     "swot.evaluate": Perm.EDIT_PLAN,
     "swot.submit": Perm.WORK_ON_TASK,
+    **{f"scoring.{name}": Perm.EDIT_PLAN  # the scoring matrix: supervisors of a plan not closed
+       for name in ("page", "add_candidate", "rename_candidate", "remove_candidate", "add_criterion",
+                    "update_criterion", "remove_criterion", "weights", "ahp_result", "save_ahp")},
     **{f"imports.{name}": Perm.IMPORT_INDICATORS
        for name in ("list", "new", "create", "detail", "progress", "cancel")},
     "task_indicators.grid": Perm.VIEW_TASKS,

@@ -40,7 +40,8 @@ from tests.factories import PASSWORD, make_user, signed_in
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PLAN_AREAS = ("plans.", "approvals.", "notifications.", "tasks.", "task.", "swot.",  # swot: tests/test_swot.py
               "task_indicators.",  # the indicator grid: tests/test_indicator_grid.py
-              "imports.")  # indicator imports (supervisors and officers): tests/test_indicator_imports_views.py
+              "imports.",  # indicator imports (supervisors and officers): tests/test_indicator_imports_views.py
+              "scoring.")  # the scoring matrix: tests/test_scoring_views.py
 LINK_AREAS = ("decisions.",)  # decision links open for their supervisor only: see tests/test_decision_links.py
 
 PAYLOADS = [
