@@ -52,6 +52,11 @@ def get_or_create_matrix(actor: User, plan: Plan, now: datetime) -> ScoringMatri
     require(actor, Perm.EDIT_PLAN, plan)
     matrix = queries.get_active_matrix(plan.id)
     if matrix is None:
+        # Two first changes at once (a candidate and a criterion) must not make two matrices: the plan's row lock
+        # (PostgreSQL) queues the second, which then finds the first one's matrix.
+        db.session.execute(sa.select(Plan.id).where(Plan.id == plan.id).with_for_update())
+        matrix = queries.get_active_matrix(plan.id)
+    if matrix is None:
         matrix = ScoringMatrix(plan_id=plan.id, created_by_id=actor.id, created_at=now, updated_at=now, version=1)
         db.session.add(matrix)
         db.session.flush()
