@@ -73,6 +73,12 @@ def test_postgresql_leads_by_advisory_lock_on_its_own_connections(ctx, backend):
         assert a.renew() and not b.renew()
         assert b.leader() == "a"
         assert a.acquire()  # re-entrant for its holder, as polling needs
+        # Held once however often polled: a single unlock frees it while a's session lives on.
+        assert a.connection.scalar(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": a.key})
+        assert b.acquire() and b.leader() == "b"
+        b.release()
+        b = AdvisoryLockLeadership(db.engine.url, holder="b")
+        assert a.acquire()
         a.release()
         assert b.acquire() and b.leader() == "b"
         assert not a.acquire()

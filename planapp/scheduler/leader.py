@@ -163,6 +163,10 @@ class AdvisoryLockLeadership:
             self.connection = None
 
     def acquire(self) -> bool:
+        # Session-level advisory locks stack: taking it again on every poll would need as many unlocks, and a
+        # release would then only end with the session (asynchronously, on the server). Hold it once.
+        if self.connection is not None and self.renew():
+            return True
         try:
             connection = self._connect()
             return bool(connection.scalar(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}))
