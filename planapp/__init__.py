@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     from planapp.mail.views import bp as outbox_bp
     from planapp.notifications.views import bp as notifications_bp
     from planapp.plans.views import bp as plans_bp
+    from planapp.scoring.task_views import bp as task_scores_bp
     from planapp.scoring.views import bp as scoring_bp
     from planapp.swot.views import bp as swot_bp
     from planapp.tasks.detail_views import bp as task_bp
@@ -132,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
                       indicators_bp, regions_bp, sectors_bp, swot_bp, task_indicators_bp, imports_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(scoring_bp)
+    app.register_blueprint(task_scores_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -39,6 +39,7 @@ from planapp.plans import services as plan_services
 from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
 from planapp.scoring import queries as scoring_queries
+from planapp.scoring import rounds as scoring_rounds
 from planapp.scoring import services as scoring_services
 from planapp.swot import services as swot_services
 from planapp.tasks import services as task_services
@@ -354,6 +355,38 @@ CASES.update({
     "scoring.save_ahp": Case(_scoring, lambda w: {f"pair-{w.settings['criterion']}-{w.settings['other_criterion']}":
                                                   "3", "matrix_version": str(w.settings["matrix_version"])},
                              as_who="supervisor"),
+})
+
+
+def _weighted(world: World) -> dict:
+    """The open plan's matrix with two candidates and two weighted criteria: ready for a round."""
+    values = _scoring(world)
+    supervisor = db.session.scalar(sa.select(User).where(User.email == world.emails["supervisor"]))
+    plan = db.session.get(Plan, world.plans["open"])
+    scoring_services.add_candidate(supervisor, plan, "فرش دستباف", now())
+    scoring_services.set_direct_weights(supervisor, plan, {world.settings["criterion"]: "3",
+                                                           world.settings["other_criterion"]: "1"},
+                                        world.settings["matrix_version"], now())
+    db.session.commit()
+    return values
+
+
+def _scoring_task(world: World) -> dict:
+    """The round opened for the officer's agency: its scoring task."""
+    _weighted(world)
+    supervisor = db.session.scalar(sa.select(User).where(User.email == world.emails["supervisor"]))
+    [task] = scoring_rounds.open_round(supervisor, db.session.get(Plan, world.plans["open"]),
+                                       [world.tasks["agency_id"]], "7", now())
+    db.session.commit()
+    return {"task_id": task.id}
+
+
+CASES.update({
+    "scoring.open_round": Case(_weighted, lambda w: {"agency_ids": str(w.tasks["agency_id"]), "days": "7"},
+                               as_who="supervisor"),
+    "task_scores.save": Case(_scoring_task, lambda w: {
+        "candidate_id": str(w.settings["candidate"]), "criterion_id": str(w.settings["criterion"]),
+        f"score-{w.settings['candidate']}-{w.settings['criterion']}": "7"}, as_who="officer"),
 })
 
 

@@ -48,7 +48,7 @@ from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
 from planapp.scheduler.models import SchedulerLease
 from planapp.scheduler.runs import run_once
-from planapp.scoring.models import Candidate, Criterion, PairwiseJudgement, ScoringMatrix
+from planapp.scoring.models import Candidate, Criterion, PairwiseJudgement, Score, ScoringMatrix
 from planapp.swot.models import Quadrant, SwotFactor
 from planapp.tasks import reminders
 from planapp.tasks import services as task_services
@@ -183,7 +183,7 @@ def situation_data(plan: Plan, task_id: int, officer: User) -> list[int]:
                                         changed_by_id=officer.id, changed_at=now(), import_id=upload.id))
     db.session.add(SwotFactor(plan_id=plan.id, quadrant=Quadrant.STRENGTH, text="موقعیت مرزی", author_id=officer.id,
                               task_id=task_id, created_at=now()))
-    scoring_matrix(plan, officer)
+    scoring_matrix(plan, officer, task_id)
     staging = IndicatorImport(user_id=officer.id, task_id=task_id, file_name="b.csv", stored_name="y.csv",
                               status=ImportStatus.STAGING, total_rows=2, processed_rows=1, created_at=now())
     failed = IndicatorImport(user_id=officer.id, file_name="c.csv", stored_name="z.csv", status=ImportStatus.FAILED,
@@ -197,18 +197,21 @@ def situation_data(plan: Plan, task_id: int, officer: User) -> list[int]:
     return [upload.id, staging.id, failed.id]
 
 
-def scoring_matrix(plan: Plan, author: User) -> None:
-    """A scoring matrix with a candidate, two criteria weighted by one pairwise judgement."""
+def scoring_matrix(plan: Plan, author: User, task_id: int) -> None:
+    """A scoring matrix with a candidate, two criteria weighted by one pairwise judgement, and a score."""
     matrix = ScoringMatrix(plan_id=plan.id, created_by_id=author.id, created_at=now(), updated_at=now(),
-                           weight_method="ahp", consistency_ratio=0.0)
+                           weight_method="ahp", consistency_ratio=0.0, results={"scorers": [author.id]})
     db.session.add(matrix)
     db.session.flush()
     first, second = (Criterion(matrix_id=matrix.id, name=name, weight=weight, position=n)
                      for n, (name, weight) in enumerate((("اشتغال", 0.75), ("مصرف آب", 0.25))))
-    db.session.add_all([first, second, Candidate(matrix_id=matrix.id, name="گردشگری سلامت")])
+    candidate = Candidate(matrix_id=matrix.id, name="گردشگری سلامت")
+    db.session.add_all([first, second, candidate])
     db.session.flush()
     db.session.add(PairwiseJudgement(matrix_id=matrix.id, criterion_a_id=first.id, criterion_b_id=second.id,
                                      value=3.0))
+    db.session.add(Score(matrix_id=matrix.id, task_id=task_id, candidate_id=candidate.id, criterion_id=first.id,
+                         user_id=author.id, value=7, updated_at=now()))
 
 
 def plans_with_requests() -> dict[str, list[int]]:

@@ -78,6 +78,7 @@ class ScoringMatrix(db.Model):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
+    results: Mapped[dict | None] = mapped_column(sa.JSON)  # the closed round's aggregate, ranks and agreement
 
 
 class Candidate(db.Model):
@@ -121,3 +122,21 @@ class PairwiseJudgement(db.Model):
     criterion_a_id: Mapped[int] = mapped_column(sa.ForeignKey("scoring_criteria.id", ondelete="CASCADE"))
     criterion_b_id: Mapped[int] = mapped_column(sa.ForeignKey("scoring_criteria.id", ondelete="CASCADE"))
     value: Mapped[float] = mapped_column(sa.Float)
+
+
+class Score(db.Model):
+    """One stakeholder's score of one candidate on one criterion (1–9), saved cell by cell on a SCORE_MATRIX task.
+    `acting_for_id` is the absent colleague a substitute scored for, if any."""
+
+    __tablename__ = "scoring_scores"
+    __table_args__ = (sa.UniqueConstraint("candidate_id", "criterion_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matrix_id: Mapped[int] = mapped_column(sa.ForeignKey("scoring_matrices.id"), index=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("scoring_candidates.id", ondelete="CASCADE"))
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("scoring_criteria.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    acting_for_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    value: Mapped[int]
+    updated_at: Mapped[datetime]

@@ -13,8 +13,8 @@ from planapp.core.errors import Conflict, DomainError
 from planapp.core.permissions import Perm, can
 from planapp.extensions import db
 from planapp.plans.views import load_plan
-from planapp.scoring import judgements, queries, services, suggest
-from planapp.scoring.models import CandidateOrigin, CriterionKind, WeightMethod
+from planapp.scoring import judgements, queries, rounds, services, suggest
+from planapp.scoring.models import CandidateOrigin, CriterionKind, MatrixStatus, WeightMethod
 from planapp.web.access import requires
 from planapp.web.htmx import render, render_fragment, trigger
 
@@ -51,7 +51,10 @@ def _context(plan, error: str | None = None, judged: judgements.Judged | None = 
             "suggestions": suggestions, "taken": taken, "kinds": list(CriterionKind),
             "weights_complete": bool(criteria) and all(c.weight is not None for c in criteria),
             "ahp_method": matrix is not None and matrix.weight_method == WeightMethod.AHP,
-            "may_edit": bool(can(current_user, Perm.EDIT_PLAN, plan))}
+            "may_edit": bool(can(current_user, Perm.EDIT_PLAN, plan)),
+            "not_ready": rounds.readiness(matrix, candidates, criteria),
+            "round_tasks": rounds.round_tasks(plan.id) if matrix and matrix.status != MatrixStatus.DRAFT else [],
+            "agencies": rounds.active_agencies()}
 
 
 @bp.get("", endpoint="page")
@@ -218,3 +221,14 @@ def save_ahp(plan_id: int):
     db.session.commit()
     flash(saved(judged), "success" if not judged.warn else "info")
     return _matrix(plan)
+
+
+@bp.post("/round", endpoint="open_round")
+@requires(Perm.EDIT_PLAN)
+def open_round(plan_id: int):
+    """Open the scoring round: one scoring task per chosen agency; the candidates, criteria and weights freeze."""
+    plan = load_plan(plan_id, Perm.EDIT_PLAN)
+    return _change(plan, lambda: rounds.open_round(current_user, plan, request.form.getlist("agency_ids"),
+                                                   request.form.get("days"), now()),
+                   lambda created: _("The scoring round is open: %(count)s agencies received a scoring task.",
+                                     count=len(created)))

@@ -1,0 +1,217 @@
+"""The scoring round: a supervisor opens it (one scoring task per agency, the matrix frozen), and stakeholders score
+each cell 1–9 on their task page, saved as they change it."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from planapp.audit.models import AuditEvent
+from planapp.core.clock import now
+from planapp.core.errors import ValidationFailed
+from planapp.extensions import db
+from planapp.scoring import queries, rounds, services
+from planapp.scoring.models import MatrixStatus, Score
+from planapp.tasks.lifecycle import TaskKind, TaskStatus
+from planapp.tasks.models import Task, task_guests
+from tests.factories import make_agency, make_plan, make_user, signed_in
+from tests.test_xss import PAYLOADS, shows_escaped, unescaped_reflections
+
+
+def post(client, url, data):
+    return client.post(url, data=data, headers={"HX-Request": "true"})
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def build(plan, supervisor, candidates=("گردشگری", "فرش"), criteria=("اشتغال", "آب"), weights=("3", "1")):
+    for name in candidates:
+        services.add_candidate(supervisor, plan, name, now())
+    made = [services.add_criterion(supervisor, plan, name, "benefit", now()) for name in criteria]
+    matrix = queries.get_active_matrix(plan.id)
+    if weights:
+        services.set_direct_weights(supervisor, plan, {c.id: w for c, w in zip(made, weights, strict=True)},
+                                    matrix.version, now())
+    db.session.commit()
+    return matrix
+
+
+@pytest.fixture
+def world(ctx):
+    supervisor = make_user(role="supervisor")
+    officer, other = make_user(role="officer"), make_user(role="officer")
+    plan = make_plan(supervisor, stage="analysis")
+    return plan, supervisor, officer, other
+
+
+@pytest.fixture
+def opened(world):
+    plan, supervisor, officer, other = world
+    matrix = build(plan, supervisor)
+    [task] = rounds.open_round(supervisor, plan, [officer.agency_id], "۵", now())
+    db.session.commit()
+    return plan, supervisor, officer, other, matrix, task
+
+
+def test_a_supervisor_opens_the_round_from_the_scoring_page(world, client):
+    plan, supervisor, officer, other = world
+    matrix = build(plan, supervisor)
+    browser = signed_in(client, supervisor)
+    page = browser.get(f"/plans/{plan.id}/scoring").text
+    assert 'id="scoring-round"' in page and f'value="{officer.agency_id}"' in page
+    response = post(browser, f"/plans/{plan.id}/scoring/round",
+                    {"agency_ids": [str(officer.agency_id), str(other.agency_id)], "days": "۱۰"})
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert matrix.status == MatrixStatus.OPEN and matrix.version > 1
+    made = db.session.scalars(sa.select(Task).where(Task.plan_id == plan.id, Task.kind == TaskKind.SCORE_MATRIX)).all()
+    assert sorted(t.agency_id for t in made) == sorted([officer.agency_id, other.agency_id])
+    assert all((t.due_on - made[0].created_at.date()).days in (9, 10, 11) for t in made)
+    assert count(AuditEvent, AuditEvent.action == "scoring.round_open") == 1
+    assert "/tasks/" in response.text  # the round's tasks are listed
+    # The structure is frozen.
+    refused = post(browser, f"/plans/{plan.id}/scoring/candidates", {"name": "صنایع غذایی"})
+    assert "پیش‌نویس" in refused.text
+    with pytest.raises(ValidationFailed):
+        services.editable(matrix)
+
+
+@pytest.mark.parametrize(("setup", "data", "message"), [
+    ({"candidates": ("گردشگری",)}, {}, "دو گزینه"),
+    ({"criteria": ("اشتغال",), "weights": ("1",)}, {}, "دو معیار"),
+    ({"weights": None}, {}, "وزن"),
+    ({}, {"agency_ids": None}, "دستگاه"),
+    ({}, {"days": "0"}, "۹۰"),
+    ({}, {"days": "abc"}, "۹۰"),
+])
+def test_a_round_that_cannot_open_is_refused_in_persian(world, client, setup, data, message):
+    plan, supervisor, officer, _other = world
+    matrix = build(plan, supervisor, **setup)
+    data = {key: value for key, value in {"agency_ids": str(officer.agency_id), "days": "7", **data}.items()
+            if value is not None}
+    response = post(signed_in(client, supervisor), f"/plans/{plan.id}/scoring/round", data)
+    assert response.status_code == 200 and message in response.text
+    db.session.expire_all()
+    assert matrix.status == MatrixStatus.DRAFT and count(Task, Task.kind == TaskKind.SCORE_MATRIX) == 0
+
+
+def test_only_a_plans_supervisor_opens_a_round(world, client):
+    plan, supervisor, officer, _other = world
+    build(plan, supervisor)
+    response = post(signed_in(client, officer), f"/plans/{plan.id}/scoring/round",
+                    {"agency_ids": str(officer.agency_id), "days": "7"})
+    assert response.status_code in (403, 404)
+    assert count(Task, Task.kind == TaskKind.SCORE_MATRIX) == 0
+
+
+def test_an_inactive_agency_is_refused_and_a_second_opening_too(world):
+    plan, supervisor, officer, _other = world
+    build(plan, supervisor)
+    closed = make_agency()
+    closed.is_active = False
+    db.session.commit()
+    with pytest.raises(ValidationFailed):
+        rounds.open_round(supervisor, plan, [closed.id], "7", now())
+    db.session.rollback()
+    rounds.open_round(supervisor, plan, [officer.agency_id], "7", now())
+    db.session.commit()
+    with pytest.raises(ValidationFailed):
+        rounds.open_round(supervisor, plan, [officer.agency_id], "7", now())
+
+
+def cell(task, candidate, criterion, value):
+    return (f"/tasks/{task.id}/scores", {"candidate_id": str(candidate.id), "criterion_id": str(criterion.id),
+                                         f"score-{candidate.id}-{criterion.id}": value})
+
+
+def test_an_officer_scores_cell_by_cell_and_resumes(opened, client):
+    plan, _supervisor, officer, _other, matrix, task = opened
+    candidates, criteria = queries.list_candidates(matrix.id), queries.list_criteria(matrix.id)
+    browser = signed_in(client, officer)
+    page = browser.get(f"/tasks/{task.id}/").text
+    assert 'id="score-grid"' in page and 'hx-trigger="change"' in page and "۰ از ۴" in page
+    response = post(browser, *cell(task, candidates[0], criteria[0], "۷"))
+    assert response.status_code == 200
+    assert f'id="score-cell-{candidates[0].id}-{criteria[0].id}"' in response.text
+    assert 'id="score-progress" hx-swap-oob="true"' in response.text and "۱ از ۴" in response.text
+    post(browser, *cell(task, candidates[1], criteria[1], "3"))
+    post(browser, *cell(task, candidates[0], criteria[0], "8"))  # changed
+    scores = {(s.candidate_id, s.criterion_id): s.value for s in db.session.scalars(sa.select(Score))}
+    assert scores == {(candidates[0].id, criteria[0].id): 8, (candidates[1].id, criteria[1].id): 3}
+    assert all(s.user_id == officer.id and s.task_id == task.id for s in db.session.scalars(sa.select(Score)))
+    assert count(AuditEvent, AuditEvent.action == "scoring.score") == 3
+    again = browser.get(f"/tasks/{task.id}/").text  # resumable: the values come back
+    assert 'value="۸"' in again and 'value="۳"' in again and "۲ از ۴" in again
+    post(browser, *cell(task, candidates[1], criteria[1], ""))  # blank clears the cell
+    assert count(Score) == 1 and count(AuditEvent, AuditEvent.action == "scoring.score_clear") == 1
+
+
+@pytest.mark.parametrize("value", ["0", "10", "abc", "۱۰", "2.5", "-3"])
+def test_a_bad_score_is_refused_in_persian_and_nothing_stored(opened, client, value):
+    _plan, _supervisor, officer, _other, matrix, task = opened
+    candidate, criterion = queries.list_candidates(matrix.id)[0], queries.list_criteria(matrix.id)[0]
+    response = post(signed_in(client, officer), *cell(task, candidate, criterion, value))
+    assert response.status_code == 200 and "عددی صحیح از ۱ تا ۹" in response.text
+    assert 'aria-invalid="true"' in response.text
+    assert count(Score) == 0
+
+
+def test_another_agency_and_foreign_cells_are_404(opened, client, ctx):
+    plan, supervisor, officer, other, matrix, task = opened
+    candidate, criterion = queries.list_candidates(matrix.id)[0], queries.list_criteria(matrix.id)[0]
+    assert post(signed_in(client, other), *cell(task, candidate, criterion, "5")).status_code == 404
+    foreign_plan = make_plan(supervisor, stage="analysis")
+    foreign = build(foreign_plan, supervisor, candidates=("الف", "ب"))
+    alien = queries.list_candidates(foreign.id)[0]
+    browser = signed_in(client, officer)
+    assert post(browser, *cell(task, alien, criterion, "5")).status_code == 404
+    assert count(Score) == 0
+
+
+def test_a_participant_scores_only_as_a_guest_of_the_task(opened, client):
+    _plan, _supervisor, _officer, _other, matrix, task = opened
+    guest = make_user(role="participant")  # another agency, not (yet) a guest of the task
+    candidate, criterion = queries.list_candidates(matrix.id)[0], queries.list_criteria(matrix.id)[0]
+    browser = signed_in(client, guest)
+    assert post(browser, *cell(task, candidate, criterion, "5")).status_code == 404
+    assert count(Score) == 0
+    db.session.execute(task_guests.insert().values(task_id=task.id, user_id=guest.id))
+    db.session.commit()
+    assert post(browser, *cell(task, candidate, criterion, "5")).status_code == 200
+    assert [(s.user_id, s.value) for s in db.session.scalars(sa.select(Score))] == [(guest.id, 5)]
+
+
+def test_scoring_is_refused_once_the_task_is_done_or_the_round_closed(opened, client):
+    _plan, _supervisor, officer, _other, matrix, task = opened
+    candidate, criterion = queries.list_candidates(matrix.id)[0], queries.list_criteria(matrix.id)[0]
+    browser = signed_in(client, officer)
+    matrix.status = MatrixStatus.CLOSED
+    db.session.commit()
+    response = post(browser, *cell(task, candidate, criterion, "5"))
+    assert response.status_code == 200 and "بسته" in response.text and count(Score) == 0
+    assert 'name="score-' not in browser.get(f"/tasks/{task.id}/").text  # read-only grid
+    matrix.status = MatrixStatus.OPEN
+    task.status = TaskStatus.SUBMITTED
+    db.session.commit()
+    response = post(browser, *cell(task, candidate, criterion, "5"))
+    assert response.status_code == 200 and "دیگر برای امتیازدهی باز نیست" in response.text and count(Score) == 0
+
+
+def test_names_in_the_grid_are_escaped(world, client):
+    """X1: candidate and criterion names are text on the scorer's task page and in a saved cell."""
+    plan, supervisor, officer, _other = world
+    texts = [f"{payload} {n}" for n, payload in enumerate(PAYLOADS[:4])]
+    matrix = build(plan, supervisor, candidates=texts[:2], criteria=texts[2:])
+    [task] = rounds.open_round(supervisor, plan, [officer.agency_id], "7", now())
+    db.session.commit()
+    browser = signed_in(client, officer)
+    page = browser.get(f"/tasks/{task.id}/").text
+    candidate, criterion = queries.list_candidates(matrix.id)[0], queries.list_criteria(matrix.id)[0]
+    saved = post(browser, *cell(task, candidate, criterion, "<b>5</b>")).text
+    for body in (page, saved):
+        assert not unescaped_reflections(body, texts + ["<b>5</b>"])
+    assert all(shows_escaped(page, text) for text in texts)
+    supervisor_page = signed_in(client, supervisor).get(f"/plans/{plan.id}/scoring").text
+    assert not unescaped_reflections(supervisor_page, texts)
