@@ -381,7 +381,20 @@ def _scoring_task(world: World) -> dict:
     return {"task_id": task.id}
 
 
+def _scored_round(world: World) -> dict:
+    """The round opened and every cell scored by the officer: ready to close."""
+    task = db.session.get(Task, _scoring_task(world)["task_id"])
+    officer = db.session.scalar(sa.select(User).where(User.email == world.emails["officer"]))
+    matrix = scoring_queries.get_active_matrix(task.plan_id)
+    for n, candidate in enumerate(scoring_queries.list_candidates(matrix.id)):
+        for criterion in scoring_queries.list_criteria(matrix.id):
+            scoring_rounds.save_score(officer, task, candidate.id, criterion.id, str(3 + n), now())
+    db.session.commit()
+    return {"plan_id": task.plan_id}
+
+
 CASES.update({
+    "scoring.close_round": Case(_scored_round, lambda w: {}, as_who="supervisor"),
     "scoring.open_round": Case(_weighted, lambda w: {"agency_ids": str(w.tasks["agency_id"]), "days": "7"},
                                as_who="supervisor"),
     "task_scores.save": Case(_scoring_task, lambda w: {

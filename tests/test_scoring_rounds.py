@@ -3,6 +3,7 @@ each cell 1–9 on their task page, saved as they change it."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -213,5 +214,140 @@ def test_names_in_the_grid_are_escaped(world, client):
     for body in (page, saved):
         assert not unescaped_reflections(body, texts + ["<b>5</b>"])
     assert all(shows_escaped(page, text) for text in texts)
-    supervisor_page = signed_in(client, supervisor).get(f"/plans/{plan.id}/scoring").text
-    assert not unescaped_reflections(supervisor_page, texts)
+    for c in queries.list_candidates(matrix.id):
+        for k in queries.list_criteria(matrix.id):
+            rounds.save_score(officer, task, c.id, k.id, str(2 + c.position + k.position), now())
+    rounds.close_round(supervisor, plan, now())
+    db.session.commit()
+
+
+def test_results_show_names_escaped(world, client):
+    """X1: candidate, criterion, scorer and agency names in the closed round's results are text."""
+    plan, supervisor, _officer, _other = world
+    texts = [f"{payload} {n}" for n, payload in enumerate(PAYLOADS[:6])]
+    officer = make_user(role="officer", name=texts[4], agency=make_agency(name=texts[5]))
+    silent = make_agency(name=PAYLOADS[2])
+    matrix = build(plan, supervisor, candidates=texts[:2], criteria=texts[2:4])
+    task, _ = rounds.open_round(supervisor, plan, [officer.agency_id, silent.id], "7", now())
+    for c in queries.list_candidates(matrix.id):
+        for k in queries.list_criteria(matrix.id):
+            rounds.save_score(officer, task, c.id, k.id, str(2 + c.position + k.position), now())
+    rounds.close_round(supervisor, plan, now())
+    db.session.commit()
+    page = signed_in(client, supervisor).get(f"/plans/{plan.id}/scoring").text
+    assert 'id="scoring-results"' in page
+    assert not unescaped_reflections(page, [*texts, PAYLOADS[2]])
+    assert all(shows_escaped(page, text) for text in [*texts, PAYLOADS[2]])
+
+
+# --- closing the round --------------------------------------------------------------------------------------------
+
+# Three scorers, two candidates, two benefit criteria weighted 0.75 / 0.25 (rows: candidates; columns: criteria).
+SCORES = {"a": [[7, 3], [5, 5]], "b": [[9, 5], [3, 7]], "c": [[2, 2], [8, 8]]}
+WEIGHTS = np.array([0.75, 0.25])
+
+
+def expected_numbers():
+    """The formulas of the issue worked independently of planapp.analytics."""
+    x = np.mean([np.array(v, dtype=float) for v in SCORES.values()], axis=0)  # every cell scored by all three
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    weighted = ((x - lo) / (hi - lo)) @ WEIGHTS
+    v = x / np.sqrt((x ** 2).sum(axis=0)) * WEIGHTS
+    d_plus = np.sqrt(((v - v.max(axis=0)) ** 2).sum(axis=1))
+    d_minus = np.sqrt(((v - v.min(axis=0)) ** 2).sum(axis=1))
+    closeness = d_minus / (d_plus + d_minus)
+    # Kendall's W over each scorer's weighted total per candidate: a 6 vs 5, b 8 vs 4, c 2 vs 8 (no ties).
+    totals = np.array([np.array(s) @ WEIGHTS for s in SCORES.values()])
+    ranks = totals.argsort(axis=1).argsort(axis=1) + 1
+    m, n = ranks.shape
+    s = ((ranks.sum(axis=0) - m * (n + 1) / 2) ** 2).sum()
+    return x, weighted, closeness, 12 * s / (m * m * (n ** 3 - n))
+
+
+@pytest.fixture
+def three_scorers(world):
+    plan, supervisor, officer, other = world
+    third, silent = make_user(role="officer"), make_user(role="officer")
+    matrix = build(plan, supervisor, weights=("3", "1"))
+    made = rounds.open_round(supervisor, plan, [u.agency_id for u in (officer, other, third, silent)], "7", now())
+    db.session.commit()
+    by_agency = {t.agency_id: t for t in made}
+    candidates, criteria = queries.list_candidates(matrix.id), queries.list_criteria(matrix.id)
+    for key, user in zip(SCORES, (officer, other, third), strict=True):
+        for i, candidate in enumerate(candidates):
+            for j, criterion in enumerate(criteria):
+                rounds.save_score(user, by_agency[user.agency_id], candidate.id, criterion.id,
+                                  str(SCORES[key][i][j]), now())
+    db.session.commit()
+    return plan, supervisor, matrix, candidates, silent
+
+
+def test_closing_ranks_with_both_methods_and_measures_agreement(three_scorers, client):
+    plan, supervisor, matrix, candidates, silent = three_scorers
+    response = post(signed_in(client, supervisor), f"/plans/{plan.id}/scoring/round/close", {})
+    assert response.status_code == 200 and 'id="scoring-results"' in response.text
+    db.session.expire_all()
+    assert matrix.status == MatrixStatus.CLOSED
+    results = matrix.results
+    mean, weighted, closeness, w = expected_numbers()
+    rows = {r["id"]: r for r in results["candidates"]}
+    for i, candidate in enumerate(candidates):
+        assert rows[candidate.id]["mean"] == pytest.approx(list(mean[i]))
+        assert rows[candidate.id]["weighted_sum"] == pytest.approx(weighted[i])
+        assert rows[candidate.id]["topsis"] == pytest.approx(closeness[i])
+        assert 0 <= rows[candidate.id]["p_top"] <= 1
+    assert results["kendall_w"] == pytest.approx(w) and w == pytest.approx(1 / 9)
+    # The methods disagree here: the weighted sum puts the first candidate first (0.75 against 0.25), TOPSIS the
+    # second (its lead on the lighter criterion is the larger after vector normalisation); the list follows TOPSIS.
+    assert closeness[1] > closeness[0] and weighted[0] > weighted[1]
+    assert (rows[candidates[0].id]["rank_weighted_sum"], rows[candidates[0].id]["rank_topsis"]) == (1, 2)
+    assert [r["id"] for r in results["candidates"]] == [candidates[1].id, candidates[0].id]
+    assert results["top_k"] == 2 and all(r["p_top"] == 1 for r in results["candidates"])
+    assert len(results["scorers"]) == 3 and all(s["cells"] == 4 for s in results["scorers"])
+    assert [t["name"] for t in results["not_scored"]] == [silent.agency.name]
+    assert count(AuditEvent, AuditEvent.action == "scoring.round_close") == 1
+    assert "ضریب" in response.text or "W" in response.text
+    assert silent.agency.name in response.text
+
+
+def test_one_scorer_gives_results_without_agreement(world, client):
+    plan, supervisor, officer, _other = world
+    matrix = build(plan, supervisor)
+    [task] = rounds.open_round(supervisor, plan, [officer.agency_id], "7", now())
+    for candidate in queries.list_candidates(matrix.id):
+        for n, criterion in enumerate(queries.list_criteria(matrix.id)):
+            rounds.save_score(officer, task, candidate.id, criterion.id, str(3 + n + candidate.position), now())
+    db.session.commit()
+    response = post(signed_in(client, supervisor), f"/plans/{plan.id}/scoring/round/close", {})
+    assert response.status_code == 200 and "دست‌کم دو امتیازدهنده" in response.text
+    db.session.expire_all()
+    assert matrix.status == MatrixStatus.CLOSED and matrix.results["kendall_w"] is None
+
+
+def test_a_round_with_an_unscored_cell_or_no_scores_stays_open(opened, client):
+    plan, supervisor, officer, _other, matrix, task = opened
+    browser = signed_in(client, supervisor)
+    response = post(browser, f"/plans/{plan.id}/scoring/round/close", {})
+    assert response.status_code == 200 and "هنوز کسی امتیاز نداده" in response.text
+    candidate, criterion = queries.list_candidates(matrix.id)[0], queries.list_criteria(matrix.id)[0]
+    rounds.save_score(officer, task, candidate.id, criterion.id, "5", now())
+    db.session.commit()
+    response = post(browser, f"/plans/{plan.id}/scoring/round/close", {})
+    assert response.status_code == 200 and "flash-error" in response.text
+    db.session.expire_all()
+    assert matrix.status == MatrixStatus.OPEN and matrix.results is None
+    assert count(AuditEvent, AuditEvent.action == "scoring.round_close") == 0
+
+
+def test_closing_a_draft_is_refused(world, client):
+    plan, supervisor, _officer, _other = world
+    build(plan, supervisor)
+    response = post(signed_in(client, supervisor), f"/plans/{plan.id}/scoring/round/close", {})
+    assert response.status_code == 200 and "فقط دور امتیازدهی باز" in response.text
+
+
+def test_an_officer_may_not_close_the_round(opened, client):
+    plan, _supervisor, officer, _other, matrix, _task = opened
+    assert post(signed_in(client, officer), f"/plans/{plan.id}/scoring/round/close", {}).status_code == 403
+    db.session.expire_all()
+    assert matrix.status == MatrixStatus.OPEN

@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from planapp.accounts.models import User
 from planapp.agencies.models import Agency
+from planapp.analytics import AnalyticsError, aggregate_scores, kendall_w, rank_stability, topsis, weighted_sum
 from planapp.audit.services import record
 from planapp.core.errors import ValidationFailed
 from planapp.core.i18n import ascii_digits, local_date
@@ -22,7 +25,8 @@ from planapp.core.permissions import Perm, can, require
 from planapp.extensions import db
 from planapp.plans.models import Plan
 from planapp.scoring import queries
-from planapp.scoring.models import Candidate, Criterion, MatrixStatus, Score, ScoringMatrix
+from planapp.scoring.messages import analytics_message
+from planapp.scoring.models import Candidate, Criterion, CriterionKind, MatrixStatus, Score, ScoringMatrix
 from planapp.scoring.services import _bump
 from planapp.tasks import services as tasks
 from planapp.tasks.lifecycle import TO_DO, TaskKind
@@ -184,3 +188,87 @@ def grid(task: Task, user: User) -> Grid:
         return Grid([], [], {}, scoring_refusal(user, task, matrix))
     return Grid(queries.list_candidates(matrix.id), queries.list_criteria(matrix.id), my_scores(matrix.id, user.id),
                 scoring_refusal(user, task, matrix))
+
+
+# --- closing the round --------------------------------------------------------------------------------------------
+
+TOP_K = 3
+STABILITY_SAMPLES = 10_000
+
+
+def scorer_totals(values: np.ndarray, weights: np.ndarray, benefit: np.ndarray) -> np.ndarray:
+    """One scorer's overall value of each candidate, for Kendall's W: Σⱼ wⱼ s′ᵢⱼ with s′ = s on a benefit criterion
+    and 10 − s on a cost one (9 is the most of the criterion, so the least wanted cost)."""
+    return np.where(benefit, values, 10 - values) @ weights
+
+
+def compute_results(candidates: list[Candidate], criteria: list[Criterion], scores: list[Score],
+                    names: dict[int, str]) -> dict:
+    """The round's results from its scores (pure but for reading the rows given): mean scores, weighted sum and
+    TOPSIS side by side, Kendall's W over the scorers who scored every cell, P(top k) under weight noise."""
+    row = {c.id: i for i, c in enumerate(candidates)}
+    col = {c.id: j for j, c in enumerate(criteria)}
+    by_user: dict[int, np.ndarray] = {}
+    for s in scores:
+        grid_ = by_user.setdefault(s.user_id, np.full((len(candidates), len(criteria)), np.nan))
+        grid_[row[s.candidate_id], col[s.criterion_id]] = s.value
+    if not by_user:
+        raise ValidationFailed(_l("Nobody has scored yet, so the round cannot be closed."))
+    labels, crit_labels = [c.id for c in candidates], [c.id for c in criteria]
+    weights = pd.Series([c.weight for c in criteria], index=crit_labels)
+    benefit = pd.Series([c.kind == CriterionKind.BENEFIT for c in criteria], index=crit_labels)
+    try:
+        mean = aggregate_scores([pd.DataFrame(v, index=labels, columns=crit_labels) for v in by_user.values()])
+        ws, closeness = weighted_sum(mean, weights, benefit), topsis(mean, weights, benefit)
+        top_k = min(TOP_K, len(candidates))
+        stable = rank_stability(mean, weights, benefit, method="topsis", top_k=top_k, samples=STABILITY_SAMPLES)
+    except AnalyticsError as error:
+        raise ValidationFailed(analytics_message(error)) from None
+    complete = [v for v in by_user.values() if not np.isnan(v).any()]
+    agreement, agreement_note = None, None
+    if len(complete) < 2:
+        agreement_note = str(_l("Agreement needs at least two scorers who scored every cell."))
+    else:
+        try:
+            agreement = float(kendall_w(np.array([scorer_totals(v, weights.to_numpy(), benefit.to_numpy())
+                                                  for v in complete])))
+        except AnalyticsError as error:
+            agreement_note = analytics_message(error)
+    rank_ws = ws.rank(ascending=False, method="min")
+    rank_topsis = closeness.rank(ascending=False, method="min")
+    return {
+        "top_k": top_k, "kendall_w": agreement, "kendall_note": agreement_note,
+        "complete_scorers": len(complete),
+        "criteria": [{"id": c.id, "name": c.name, "kind": c.kind.value, "weight": c.weight} for c in criteria],
+        "candidates": sorted(({"id": c.id, "name": c.name, "mean": [float(mean.loc[c.id, k]) for k in crit_labels],
+                               "weighted_sum": float(ws[c.id]), "rank_weighted_sum": int(rank_ws[c.id]),
+                               "topsis": float(closeness[c.id]), "rank_topsis": int(rank_topsis[c.id]),
+                               "p_top": float(stable[c.id])} for c in candidates),
+                              key=lambda r: (r["rank_topsis"], r["rank_weighted_sum"], r["name"])),
+        "scorers": sorted(({"user_id": u, "name": names.get(u, str(u)), "cells": int((~np.isnan(v)).sum())}
+                           for u, v in by_user.items()), key=lambda r: r["name"]),
+        "cells": len(candidates) * len(criteria),
+    }
+
+
+def close_round(actor: User, plan: Plan, now: datetime) -> dict:
+    """Aggregate and rank, keep the results on the matrix, close it; tasks nobody scored on are listed."""
+    require(actor, Perm.EDIT_PLAN, plan)
+    matrix = queries.get_active_matrix(plan.id)
+    if matrix is None or matrix.status != MatrixStatus.OPEN:
+        raise ValidationFailed(_l("Only an open scoring round can be closed."))
+    candidates, criteria = queries.list_candidates(matrix.id), queries.list_criteria(matrix.id)
+    scores = list(db.session.scalars(sa.select(Score).where(Score.matrix_id == matrix.id)))
+    names = dict(db.session.execute(sa.select(User.id, User.name).where(
+        User.id.in_({s.user_id for s in scores}))).all()) if scores else {}
+    results = compute_results(candidates, criteria, scores, names)
+    scored_tasks = {s.task_id for s in scores}
+    results["not_scored"] = [{"task_id": t.id, "name": t.agency.name if t.agency else t.title}
+                             for t in round_tasks(plan.id) if t.id not in scored_tasks]
+    matrix.results = results
+    matrix.status = MatrixStatus.CLOSED
+    _bump(matrix, now)
+    record(actor, "scoring.round_close", matrix, summary=plan.title[:200],
+           after={"plan_id": plan.id, "kendall_w": results["kendall_w"],
+                  "ranking": [c["id"] for c in results["candidates"]], "scorers": len(results["scorers"])})
+    return results

@@ -232,3 +232,12 @@ def open_round(plan_id: int):
                                                    request.form.get("days"), now()),
                    lambda created: _("The scoring round is open: %(count)s agencies received a scoring task.",
                                      count=len(created)))
+
+
+@bp.post("/round/close", endpoint="close_round")
+@requires(Perm.EDIT_PLAN)
+def close_round(plan_id: int):
+    """Close the round: aggregate, rank (weighted sum and TOPSIS), agreement and stability, kept on the matrix."""
+    plan = load_plan(plan_id, Perm.EDIT_PLAN)
+    return _change(plan, lambda: rounds.close_round(current_user, plan, now()),
+                   _("The scoring round is closed and its results are below."))
