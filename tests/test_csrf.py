@@ -393,7 +393,18 @@ def _scored_round(world: World) -> dict:
     return {"plan_id": task.plan_id}
 
 
+def _closed_round(world: World) -> dict:
+    """The round closed: its first candidate (top ranked) goes to world.settings["candidate"] already."""
+    values = _scored_round(world)
+    supervisor = db.session.scalar(sa.select(User).where(User.email == world.emails["supervisor"]))
+    scoring_rounds.close_round(supervisor, db.session.get(Plan, world.plans["open"]), now())
+    db.session.commit()
+    return values
+
+
 CASES.update({
+    "scoring.confirm_cores": Case(_closed_round, lambda w: {"core": str(w.settings["candidate"])},
+                                  as_who="supervisor"),
     "scoring.close_round": Case(_scored_round, lambda w: {}, as_who="supervisor"),
     "scoring.open_round": Case(_weighted, lambda w: {"agency_ids": str(w.tasks["agency_id"]), "days": "7"},
                                as_who="supervisor"),

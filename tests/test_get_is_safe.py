@@ -205,7 +205,7 @@ def scoring_matrix(plan: Plan, author: User, task_id: int) -> None:
     db.session.flush()
     first, second = (Criterion(matrix_id=matrix.id, name=name, weight=weight, position=n)
                      for n, (name, weight) in enumerate((("اشتغال", 0.75), ("مصرف آب", 0.25))))
-    candidate = Candidate(matrix_id=matrix.id, name="گردشگری سلامت")
+    candidate = Candidate(matrix_id=matrix.id, name="گردشگری سلامت", confirmed_at=now(), confirm_reason="ظرفیت")
     db.session.add_all([first, second, candidate])
     db.session.flush()
     db.session.add(PairwiseJudgement(matrix_id=matrix.id, criterion_a_id=first.id, criterion_b_id=second.id,

@@ -119,7 +119,7 @@ ROUTE_MATRIX: dict[str, object] = {
     **{f"scoring.{name}": Perm.EDIT_PLAN  # the scoring matrix: supervisors of a plan not closed
        for name in ("page", "add_candidate", "rename_candidate", "remove_candidate", "add_criterion",
                     "update_criterion", "remove_criterion", "weights", "ahp_result", "save_ahp", "open_round",
-                    "close_round")},
+                    "close_round", "confirm_cores")},
     "task_scores.save": Perm.WORK_ON_TASK,
     **{f"imports.{name}": Perm.IMPORT_INDICATORS
        for name in ("list", "new", "create", "detail", "progress", "cancel")},

@@ -351,3 +351,66 @@ def test_an_officer_may_not_close_the_round(opened, client):
     assert post(signed_in(client, officer), f"/plans/{plan.id}/scoring/round/close", {}).status_code == 403
     db.session.expire_all()
     assert matrix.status == MatrixStatus.OPEN
+
+
+# --- confirming the driving cores ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def closed_round(world):
+    """Four candidates scored by one officer (the fourth last by both methods, outside the top 3), round closed."""
+    plan, supervisor, officer, _other = world
+    matrix = build(plan, supervisor, candidates=("گردشگری", "فرش", "زعفران", "معدن"))
+    [task] = rounds.open_round(supervisor, plan, [officer.agency_id], "7", now())
+    for n, candidate in enumerate(queries.list_candidates(matrix.id)):
+        for criterion in queries.list_criteria(matrix.id):
+            rounds.save_score(officer, task, candidate.id, criterion.id, str(9 - 2 * n), now())
+    rounds.close_round(supervisor, plan, now())
+    db.session.commit()
+    return plan, supervisor, officer, matrix, queries.list_candidates(matrix.id)
+
+
+def test_the_supervisor_confirms_top_cores_and_another_with_a_reason(closed_round, client):
+    plan, supervisor, _officer, matrix, candidates = closed_round
+    assert rounds.top_ranked(matrix.results) == {c.id for c in candidates[:3]}
+    browser = signed_in(client, supervisor)
+    url = f"/plans/{plan.id}/scoring/cores"
+    refused = post(browser, url, {"core": [str(candidates[0].id), str(candidates[3].id)]})
+    assert refused.status_code == 200 and "دلیل" in refused.text
+    db.session.expire_all()
+    assert rounds.confirmed_cores(plan.id) == []
+    response = post(browser, url, {"core": [str(candidates[0].id), str(candidates[3].id)],
+                                   f"reason-{candidates[3].id}": "  ظرفیت   صادراتی  "})
+    assert response.status_code == 200 and 'id="scoring-cores"' in response.text
+    db.session.expire_all()
+    cores = rounds.confirmed_cores(plan.id)
+    assert [(c.id, c.confirm_reason) for c in cores] == [(candidates[0].id, ""), (candidates[3].id, "ظرفیت صادراتی")]
+    assert count(AuditEvent, AuditEvent.action == "scoring.cores_confirm") == 1
+    post(browser, url, {"core": [str(candidates[1].id)]})  # a new choice replaces the old
+    db.session.expire_all()
+    assert [c.id for c in rounds.confirmed_cores(plan.id)] == [candidates[1].id]
+
+
+@pytest.mark.parametrize("data", [{}, {"core": "abc"}, {"core": "999999"}])
+def test_bad_core_choices_are_refused_in_persian(closed_round, client, data):
+    plan, supervisor, *_rest = closed_round
+    response = post(signed_in(client, supervisor), f"/plans/{plan.id}/scoring/cores", data)
+    assert response.status_code == 200 and "flash-error" in response.text
+    db.session.expire_all()
+    assert rounds.confirmed_cores(plan.id) == []
+
+
+def test_cores_are_confirmed_only_after_the_round(opened, client):
+    plan, supervisor, _officer, _other, matrix, _task = opened
+    candidate = queries.list_candidates(matrix.id)[0]
+    response = post(signed_in(client, supervisor), f"/plans/{plan.id}/scoring/cores", {"core": str(candidate.id)})
+    assert response.status_code == 200 and "پیش از" in response.text
+    assert rounds.confirmed_cores(plan.id) == []
+
+
+def test_a_reason_is_shown_escaped(closed_round, client):
+    plan, supervisor, _officer, _matrix, candidates = closed_round
+    rounds.confirm_cores(supervisor, plan, [candidates[3].id], {candidates[3].id: PAYLOADS[1]}, now())
+    db.session.commit()
+    page = signed_in(client, supervisor).get(f"/plans/{plan.id}/scoring").text
+    assert not unescaped_reflections(page, [PAYLOADS[1]]) and shows_escaped(page, PAYLOADS[1])

@@ -92,6 +92,9 @@ class Candidate(db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")  # e.g. "LQ 1.42 (employment, 1403)"
     position: Mapped[int] = mapped_column(default=0)
     version: Mapped[int] = mapped_column(default=1)
+    # A driving core confirmed by a supervisor after the round; a reason when it was not among the top ranked.
+    confirmed_at: Mapped[datetime | None]
+    confirm_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -272,3 +272,58 @@ def close_round(actor: User, plan: Plan, now: datetime) -> dict:
            after={"plan_id": plan.id, "kendall_w": results["kendall_w"],
                   "ranking": [c["id"] for c in results["candidates"]], "scorers": len(results["scorers"])})
     return results
+
+
+# --- confirming the driving cores ---------------------------------------------------------------------------------
+
+MAX_REASON = 1000
+
+
+def top_ranked(results: dict) -> set[int]:
+    """Candidates within the top k of either method."""
+    k = results.get("top_k", TOP_K)
+    return {c["id"] for c in results.get("candidates", [])
+            if c["rank_topsis"] <= k or c["rank_weighted_sum"] <= k}
+
+
+def confirm_cores(actor: User, plan: Plan, chosen: list[Any], reasons: dict[int, Any],
+                  now: datetime) -> list[Candidate]:
+    """Confirm the plan's driving cores after the round: the top ranked as they are, any other with a written reason.
+    Candidates not chosen are no longer confirmed."""
+    require(actor, Perm.EDIT_PLAN, plan)
+    matrix = queries.get_active_matrix(plan.id)
+    if matrix is None or matrix.status != MatrixStatus.CLOSED or not matrix.results:
+        raise ValidationFailed(_l("Close the scoring round before confirming the driving cores."))
+    candidates = {c.id: c for c in queries.list_candidates(matrix.id)}
+    ids = {int(i) for i in chosen if str(i).isdecimal()}
+    if not ids:
+        raise ValidationFailed(_l("Choose at least one driving core."))
+    if not ids <= set(candidates):
+        raise ValidationFailed(_l("This candidate does not belong to the plan."))
+    top = top_ranked(matrix.results)
+    cleaned = {}
+    for candidate_id in ids:
+        reason = " ".join(str(reasons.get(candidate_id) or "").split())
+        if candidate_id not in top and not reason:
+            raise ValidationFailed(_l("«%(name)s» is not among the top ranked: write why it is a driving core.",
+                                      name=candidates[candidate_id].name), field=f"reason-{candidate_id}")
+        if len(reason) > MAX_REASON:
+            raise ValidationFailed(_l("The reason is too long (at most 1000 characters)."),
+                                   field=f"reason-{candidate_id}")
+        cleaned[candidate_id] = reason
+    before = sorted(c.id for c in candidates.values() if c.confirmed_at is not None)
+    for candidate in candidates.values():
+        if candidate.id in cleaned:
+            if candidate.confirmed_at is None or candidate.confirm_reason != cleaned[candidate.id]:
+                candidate.confirmed_at, candidate.confirm_reason = candidate.confirmed_at or now, cleaned[candidate.id]
+        elif candidate.confirmed_at is not None:
+            candidate.confirmed_at, candidate.confirm_reason = None, ""
+    db.session.flush()
+    record(actor, "scoring.cores_confirm", matrix, summary=plan.title[:200], before={"confirmed": before},
+           after={"plan_id": plan.id, "confirmed": sorted(cleaned), "reasons": {k: v for k, v in cleaned.items() if v}})
+    return [candidates[i] for i in sorted(cleaned)]
+
+
+def confirmed_cores(plan_id: int) -> list[Candidate]:
+    matrix = queries.get_active_matrix(plan_id)
+    return [c for c in queries.list_candidates(matrix.id) if c.confirmed_at is not None] if matrix else []

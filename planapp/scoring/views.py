@@ -54,7 +54,8 @@ def _context(plan, error: str | None = None, judged: judgements.Judged | None = 
             "may_edit": bool(can(current_user, Perm.EDIT_PLAN, plan)),
             "not_ready": rounds.readiness(matrix, candidates, criteria),
             "round_tasks": rounds.round_tasks(plan.id) if matrix and matrix.status != MatrixStatus.DRAFT else [],
-            "agencies": rounds.active_agencies()}
+            "agencies": rounds.active_agencies(),
+            "top_ranked": rounds.top_ranked(matrix.results) if matrix and matrix.results else set()}
 
 
 @bp.get("", endpoint="page")
@@ -241,3 +242,14 @@ def close_round(plan_id: int):
     plan = load_plan(plan_id, Perm.EDIT_PLAN)
     return _change(plan, lambda: rounds.close_round(current_user, plan, now()),
                    _("The scoring round is closed and its results are below."))
+
+
+@bp.post("/cores", endpoint="confirm_cores")
+@requires(Perm.EDIT_PLAN)
+def confirm_cores(plan_id: int):
+    """Confirm the driving cores: the chosen candidates, each outside the top ranked with its reason."""
+    plan = load_plan(plan_id, Perm.EDIT_PLAN)
+    reasons = {int(key[7:]): value for key, value in request.form.items()
+               if key.startswith("reason-") and key[7:].isdecimal()}
+    return _change(plan, lambda: rounds.confirm_cores(current_user, plan, request.form.getlist("core"), reasons, now()),
+                   lambda cores: _("%(count)s driving cores were confirmed.", count=len(cores)))
