@@ -3,6 +3,8 @@ each cell 1–9 on their task page, saved as they change it."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pytest
 import sqlalchemy as sa
@@ -13,6 +15,7 @@ from planapp.core.errors import ValidationFailed
 from planapp.extensions import db
 from planapp.scoring import queries, rounds, services
 from planapp.scoring.models import MatrixStatus, Score
+from planapp.tasks import services as task_services
 from planapp.tasks.lifecycle import TaskKind, TaskStatus
 from planapp.tasks.models import Task, task_guests
 from tests.factories import make_agency, make_plan, make_user, signed_in
@@ -414,3 +417,22 @@ def test_a_reason_is_shown_escaped(closed_round, client):
     db.session.commit()
     page = signed_in(client, supervisor).get(f"/plans/{plan.id}/scoring").text
     assert not unescaped_reflections(page, [PAYLOADS[1]]) and shows_escaped(page, PAYLOADS[1])
+
+
+def test_an_agencys_waiting_scoring_task_is_reused_and_shows_the_draft_state(world, client):
+    """The analysis stage's template already gives agencies a scoring task: the round uses it, not a second one."""
+    plan, supervisor, officer, other = world
+    matrix = build(plan, supervisor)
+    waiting = task_services.create_task(supervisor, plan, {"title": "امتیازدهی ماتریس معیارها",
+                                                           "kind": TaskKind.SCORE_MATRIX,
+                                                           "agency_id": officer.agency_id,
+                                                           "due_on": date(2099, 1, 3)}, now())
+    db.session.commit()
+    page = signed_in(client, officer).get(f"/tasks/{waiting.id}/").text
+    assert "هنوز آغاز نشده" in page and 'name="score-' not in page
+    made = rounds.open_round(supervisor, plan, [officer.agency_id, other.agency_id], "7", now())
+    db.session.commit()
+    assert waiting.id in [t.id for t in made] and len(made) == 2
+    assert count(Task, Task.kind == TaskKind.SCORE_MATRIX) == 2
+    assert matrix.status == MatrixStatus.OPEN
+    assert 'name="score-' in client.get(f"/tasks/{waiting.id}/").text

@@ -73,9 +73,11 @@ def open_round(actor: User, plan: Plan, agency_ids: list[Any], days: Any, now: d
     due_on = local_date(now) + timedelta(days=_days(days))
     title = str(_l("Score the candidate driving cores"))
     description = str(_l("Score each candidate on each criterion from 1 (very weak) to 9 (very strong)."))
-    created = [tasks.create_task(actor, plan, {"title": title, "description": description,
-                                               "kind": TaskKind.SCORE_MATRIX, "agency_id": agency.id,
-                                               "due_on": due_on}, now) for agency in agencies]
+    # An agency with a scoring task still to do (the analysis stage's template makes one) scores on that task.
+    waiting = {t.agency_id: t for t in round_tasks(plan.id) if t.status in TO_DO and t.agency_id}
+    created = [waiting.get(agency.id) or tasks.create_task(actor, plan, {
+        "title": title, "description": description, "kind": TaskKind.SCORE_MATRIX, "agency_id": agency.id,
+        "due_on": due_on}, now) for agency in agencies]
     matrix.status = MatrixStatus.OPEN
     _bump(matrix, now)
     record(actor, "scoring.round_open", matrix, summary=plan.title[:200],
@@ -114,6 +116,8 @@ def scoring_refusal(user: User, task: Task, matrix: ScoringMatrix | None) -> str
     """Why `user` may not score on this task now, or None."""
     if matrix is None or task.kind != TaskKind.SCORE_MATRIX:
         return str(_l("This task does not collect scores."))
+    if matrix.status == MatrixStatus.DRAFT:
+        return str(_l("The scoring round has not been opened yet: the grid appears here when it opens."))
     if matrix.status != MatrixStatus.OPEN:
         return str(_l("The scoring round is closed: scores can no longer change."))
     if task.status not in TO_DO or not can(user, Perm.WORK_ON_TASK, task):
