@@ -93,6 +93,7 @@ def register_workflow_plugins() -> None:
     import planapp.monitoring.models  # noqa: F401
     import planapp.plans.checks  # noqa: F401
     import planapp.scheduler.models  # noqa: F401
+    import planapp.scoring.checks  # noqa: F401
     import planapp.scoring.models  # noqa: F401
     import planapp.swot.models  # noqa: F401
     import planapp.tasks.hooks  # noqa: F401

@@ -170,6 +170,8 @@ def _seed_plans() -> None:
         stage = FIRST_STAGE
         while stage != Stage(final):
             _finish_stage_tasks(plan.id, stage)
+            if stage == Stage.ANALYSIS:
+                _confirmed_cores(plan.id, asker.id)
             move = next(t for t in transitions_from(stage) if t.kind == "advance")
             request = approvals.request_transition(asker, plan.id, move.event, "", now())
             if move.council:
@@ -178,6 +180,21 @@ def _seed_plans() -> None:
                 approvals.record_resolution(approver, request.id, "۱۲۳/ش", date(2024, 6, 1), now())
             approvals.decide_request(approver, request.id, True, "", now())
             stage = move.target
+
+
+def _confirmed_cores(plan_id: int, supervisor_id: int) -> None:
+    """Demo history: a plan past analysis left it with its driving cores confirmed (the stage's exit check)."""
+    from planapp.core.clock import now
+    from planapp.scoring.models import Candidate, MatrixStatus, ScoringMatrix
+
+    matrix = ScoringMatrix(plan_id=plan_id, status=MatrixStatus.CLOSED, created_by_id=supervisor_id,
+                           created_at=now(), updated_at=now())
+    db.session.add(matrix)
+    db.session.flush()
+    for position, name in enumerate(("صنایع ماشین‌سازی و خودرو", "کشاورزی و صنایع غذایی", "گردشگری سلامت")):
+        db.session.add(Candidate(matrix_id=matrix.id, name=name, position=position,
+                                 confirmed_at=now() if position < 2 else None))
+    db.session.flush()
 
 
 def _finish_stage_tasks(plan_id: int, stage) -> None:

@@ -42,6 +42,7 @@ from planapp.extensions import db
 from planapp.plans import services as plans
 from planapp.plans.models import Plan, StageEntry
 from planapp.plans.workflow import BY_EVENT, FIRST_STAGE, TRANSITIONS, Stage, transitions_from
+from planapp.scoring.models import Candidate, ScoringMatrix
 from tests.factories import make_user
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -152,6 +153,12 @@ class PlanWorkflow(RuleBasedStateMachine):
         plan = plans.create_plan(user, {"title": "برنامهٔ آزمون", "province": "آذربایجان شرقی",
                                         "period_start": 1405, "period_end": 1409, "description": description,
                                         "owner_id": user.id}, self.now())
+        # The analysis stage's exit check (confirmed driving cores) is tested with the scoring rounds; here the
+        # plan has them, so the model's guards stay the description and the council.
+        matrix = ScoringMatrix(plan_id=plan.id, created_by_id=user.id, created_at=self.now(), updated_at=self.now())
+        db.session.add(matrix)
+        db.session.flush()
+        db.session.add(Candidate(matrix_id=matrix.id, name="هستهٔ پیشران", confirmed_at=self.now()))
         db.session.commit()
         self.plan_id, self.description = plan.id, description
 
