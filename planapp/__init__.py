@@ -84,6 +84,7 @@ def register_security(app: Flask) -> None:
 
 def register_workflow_plugins() -> None:
     """Exit checks and entry work that domains plug into the plan workflow (they register on import)."""
+    import planapp.analysis.models  # noqa: F401
     import planapp.approvals.checks  # noqa: F401
     import planapp.calendar.models  # noqa: F401  (working days read the holiday table)
 
