@@ -8,6 +8,7 @@ The period arithmetic is tested on its own, across a Farvardin/Esfand boundary a
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -151,6 +152,31 @@ def test_the_year_boundary_opens_the_first_quarter_of_the_new_year(ctx, monitore
     run_on(ESFAND_29_1404)
     run_on(FARVARDIN_1_1405)
     assert rounds() == [(monitored.id, date(2025, 12, 22)), (monitored.id, FARVARDIN_1_1405)]
+
+
+def test_the_leap_year_boundary_at_the_jobs_own_hour(ctx, monitored):
+    """The job runs at 00:10 Tehran, which is 20:40 UTC the day before. 1403 is a leap year: its 30 Esfand still
+    belongs to the Dey quarter, and ten minutes past midnight on 1 Farvardin 1404 opens the new year's first
+    quarter, with tasks due in the new quarter."""
+    def job_hour(day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, 0, 10, tzinfo=ZoneInfo("Asia/Tehran"))
+
+    for moment in (job_hour(ESFAND_30_1403), job_hour(ESFAND_30_1403) + timedelta(hours=23, minutes=49),
+                   job_hour(FARVARDIN_1_1404), job_hour(FARVARDIN_1_1404)):
+        clock.freeze(moment)
+        open_due_rounds(moment)
+    assert [(plan, start, end) for plan, start, end in db.session.execute(
+        sa.select(MonitoringRound.plan_id, MonitoringRound.period_start, MonitoringRound.period_end)
+        .order_by(MonitoringRound.id))] == [(monitored.id, date(2024, 12, 21), ESFAND_30_1403),
+                                             (monitored.id, FARVARDIN_1_1404, date(2025, 6, 21))]
+    tasks = round_tasks(FARVARDIN_1_1404)
+    assert len(tasks) == 2 and all(FARVARDIN_1_1404 < task.due_on <= date(2025, 6, 21) for task in tasks)
+    opened = db.session.scalars(sa.select(Notification).where(Notification.kind == "monitoring.round_opened")
+                                .order_by(Notification.id)).all()
+    with force_locale("fa"):
+        assert len(opened) == 2
+        assert "سه‌ماههٔ چهارم ۱۴۰۳" in render(opened[0].kind, opened[0].params)
+        assert "سه‌ماههٔ اول ۱۴۰۴" in render(opened[1].kind, opened[1].params)
 
 
 def test_after_downtime_only_the_current_period_opens_and_only_once(ctx, monitored):

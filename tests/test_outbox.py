@@ -81,6 +81,38 @@ def test_an_email_exists_exactly_when_the_change_that_caused_it_commits(ctx):
     assert rows() == [] and notifications_of(user.id) == []
 
 
+def test_one_notice_reaches_each_person_in_their_own_language(ctx):
+    """One notify call, two readers: the e-mail of each is rendered in the recipient's language (subject, both
+    parts, direction), not in the language of whoever caused it."""
+    persian, english = make_user(language="fa"), make_user(language="en")
+    notify([persian.id, english.id], "task.returned", {**ASSIGNED, "reason": "جدول ناقص است"}, "/tasks/1/", T0)
+    db.session.commit()
+    by_user = {message.user_id: message for message in rows()}
+    fa, en = by_user[persian.id], by_user[english.id]
+    assert (fa.locale, en.locale) == ("fa", "en")
+    assert fa.subject.startswith("وظیفهٔ «گزارش بودجه» از «برنامهٔ هفتم» برای اصلاح بازگردانده شد")
+    assert en.subject.startswith("Task «گزارش بودجه» of «برنامهٔ هفتم» was returned for changes")
+    assert '<html lang="fa" dir="rtl">' in fa.html_body and '<html lang="en" dir="ltr">' in en.html_body
+    assert "returned for changes" not in fa.text_body and "returned for changes" in en.text_body
+
+
+def test_every_e_mail_of_a_notice_has_its_in_app_twin(ctx):
+    """Each kind that goes by e-mail (all but the admins' in-app-only alerts about failed e-mail) leaves the same
+    person a notification of the same kind and link, in the same transaction."""
+    from planapp.notifications.messages import TEMPLATES
+
+    params = {**ASSIGNED, "actor": "علی", "stage": "analysis", "reason": "ناقص", "agency": "دستگاه", "days": 3,
+              "due": "2026-05-01", "period_start": "2026-03-21", "months": 3, "count": 2}
+    kinds = sorted(kind for kind in TEMPLATES if not kind.startswith("mail."))
+    user = make_user()
+    for n, kind in enumerate(kinds):
+        notify([user.id], kind, params, f"/tasks/{n}/", T0)
+    db.session.commit()
+    emails = {(m.kind, m.text_body.split("/tasks/")[1].split("/")[0]) for m in rows()}
+    twins = {(n.kind, n.link.split("/")[2]) for n in notifications_of(user.id)}
+    assert len(emails) == len(kinds) and emails == twins
+
+
 # --- preferences -----------------------------------------------------------------------------------------------
 
 
