@@ -156,6 +156,14 @@ def task_urls(task: Task, comment_id: int, attachment_id: int, version: int) -> 
         ("GET", f"{base}/files/{attachment_id}", {}),
         ("POST", f"{base}/files/{attachment_id}/delete", {}),
         ("POST", f"{base}/files/{attachment_id}/restore", {}),
+        # The data forms other domains plug into the task page (tasks/kinds.py).
+        ("GET", f"{base}/indicators", {}),
+        ("POST", f"{base}/indicators", {"region": "", "cell-1-1405": "12"}),
+        ("GET", f"{base}/indicators/template.csv", {}),
+        ("GET", f"{base}/indicators/template.xlsx", {}),
+        ("POST", f"{base}/scores", {"candidate_id": "1", "criterion_id": "1", "score": "9"}),
+        ("POST", f"{base}/swot", {"kind": "strength", "text": "نفوذ"}),
+        ("GET", f"/indicators/imports/new?task_id={task.id}", {}),
     ]
 
 
@@ -188,6 +196,9 @@ def every_url(s: Setup, intruder: User) -> list[tuple[str, str, dict]]:
 
 
 LISTS = [
+    # Pages that speak of the plan's tasks: the stage's open work and the exit checklist name only what the
+    # reader may see.
+    "/plans/{plan}", "/plans/{plan}/tasks", "/", "/notifications/",
     "/tasks/?plan={plan}&status=all", "/tasks/?q=محرمانه&status=all", "/tasks/?mine=1&status=all&plan={plan}",
     "/tasks/export.csv?plan={plan}&status=all", "/tasks/export.xlsx?plan={plan}&status=all",
     "/tasks/export.csv?list=review&status=all", "/tasks/export.xlsx?list=review&plan={plan}&status=all",
@@ -221,6 +232,30 @@ def test_every_task_url_of_agency_a_is_closed_to_others(ctx, s, uploads, who, ht
         leaked = [secret for secret in SECRETS if secret in text]
         assert not leaked, f"GET {url} shows {leaked}"
     assert state(uploads) == before
+
+
+def test_the_refused_urls_reach_every_route_of_a_task(ctx, s):
+    """A route added under /tasks/<task_id>/ (a new kind form, say) fails here until the test above tries it."""
+    adapter = ctx.url_map.bind("localhost")
+    tried = {adapter.match(url.split("?")[0], method=method)[0]
+             for method, url, _form in task_urls(s.tasks[0], 1, 1, 1)}
+    per_task = {rule.endpoint for rule in ctx.url_map.iter_rules() if "<int:task_id>" in rule.rule}
+    assert per_task - tried == set()
+
+
+def test_the_plan_page_names_open_mandatory_tasks_only_to_planning_staff(ctx, s, uploads):
+    """The exit checklist counts the tasks not accepted for everyone; their titles and agencies are for the
+    supervisors, who see every agency's work."""
+    def checklist_item(person: User) -> str:
+        page = signed_in(ctx.test_client(), person).get(f"/plans/{s.plan.id}")
+        assert page.status_code == 200
+        return lxml.html.fromstring(page.text).xpath('//li[@data-key="mandatory_tasks"]')[0].text_content()
+
+    assert f"{A_TITLE} (اداره کل راه و شهرسازی)" in checklist_item(s.sup)
+    for person in (s.a1, s.b1, s.participant):
+        item = checklist_item(person)
+        assert "وظیفهٔ الزامی هنوز پذیرفته نشده است" in item
+        assert not [secret for secret in SECRETS if secret in item], person.name
 
 
 def test_the_same_urls_answer_agency_a_so_the_refusals_above_are_real(ctx, s, uploads):

@@ -7,7 +7,7 @@ from typing import Any
 from planapp.approvals import council
 from planapp.approvals.queries import pending_request, recent_requests
 from planapp.approvals.services import blocking_reasons
-from planapp.core.permissions import Perm, can
+from planapp.core.permissions import Perm, can, is_planning_staff
 from planapp.plans.checklist import checklist
 from planapp.plans.models import Plan
 from planapp.plans.timeline import timeline
@@ -22,6 +22,7 @@ def workflow_panel(plan: Plan, user: Any) -> dict[str, Any]:
         "request": request,
         "recent": recent_requests(plan.id, 5),
         "checklist": checklist(plan, plan.stage),
+        "checklist_details": is_planning_staff(user),  # which tasks are missing: not for other agencies' eyes
         # The buttons are the transitions the workflow allows from here that this user may ask for.
         "moves": [] if request else [t for t in transitions_from(plan.stage) if can(user, t.permission, plan)],
     }

@@ -22,6 +22,13 @@ class CheckItem:
     key: str
     label: str  # already in the user's language: "۸ از ۱۱ دستگاه ارسال کرده‌اند"
     done: bool
+    # Which ones exactly (e.g. the titles and agencies of tasks not accepted): for planning staff, who see every
+    # agency's work. Others read the label alone — another agency's task titles are not theirs to see (AC2).
+    detail: str = ""
+
+    @property
+    def full_label(self) -> str:
+        return f"{self.label}: {self.detail}" if self.detail else self.label
 
 
 ExitCheck = Callable[["Plan"], Iterable[CheckItem]]

@@ -88,7 +88,7 @@ def exit_checklist_complete(plan: Plan) -> str | None:
     items = open_items(plan, plan.stage)
     if not items:
         return None
-    return str(_l("Not ready yet: %(items)s", items="؛ ".join(item.label for item in items)))
+    return str(_l("Not ready yet: %(items)s", items="؛ ".join(item.full_label for item in items)))
 
 
 @dataclass(frozen=True)

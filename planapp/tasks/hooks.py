@@ -71,6 +71,6 @@ def mandatory_tasks_accepted(plan: Plan) -> Iterator[CheckItem]:
     ).all()
     names = "، ".join(f"{title} ({agency or person})" for title, agency, person in first)
     yield CheckItem("mandatory_tasks",
-                    _("%(open)s of %(total)s mandatory tasks are not accepted yet: %(names)s",
-                      open=d(open_count), total=d(total), names=names + ("…" if open_count > SHOWN else "")),
-                    False)
+                    _("%(open)s of %(total)s mandatory tasks are not accepted yet", open=d(open_count),
+                      total=d(total)),
+                    False, detail=names + ("…" if open_count > SHOWN else ""))
