@@ -52,3 +52,6 @@ def store_job(name: str, interval: dict[str, int], next_run_time: datetime) -> N
     ))
 # The real reminder sweep on the real quarter-hour slots: restart tests (W6) store it days in the past.
 REMINDERS = (Job("reminder_sweep", "interval", every(minutes=15), "planapp.tasks.reminders:sweep"),)
+# The real reminder sweep and dispatcher on fast slots: two schedulers sending real e-mail (W5 with E1).
+MAIL = (Job("reminder_sweep", "interval", every(seconds=2), "planapp.tasks.reminders:sweep"),
+        Job("dispatch_outbox", "interval", every(seconds=1), "planapp.mail.dispatch:dispatch_due"))

@@ -26,6 +26,7 @@ from planapp.core import clock
 from planapp.core.i18n import local_date
 from planapp.extensions import db
 from planapp.mail.dispatch import dispatch_due
+from planapp.mail.models import MailStatus, OutboxMessage
 from planapp.scheduler import runner
 from planapp.scheduler.leader import leadership_for
 from planapp.scheduler.models import JobRun
@@ -55,13 +56,13 @@ def scheduler_db(ctx) -> Iterator:
 class Schedulers:
     """`flask scheduler run` processes of one test; all killed at the end, whatever happens."""
 
-    def __init__(self, database_url: str, tmp_path: Path, schedule: str) -> None:
+    def __init__(self, database_url: str, tmp_path: Path, schedule: str, env: dict[str, str] | None = None) -> None:
         self.tmp_path = tmp_path
         self.log = tmp_path / "executions.log"
         self.env = {
             **os.environ, "FLASK_APP": "wsgi.py", "PLANAPP_ENV": "development", "DATABASE_URL": database_url,
             "PLANAPP_SCHEDULE": schedule, "SCHEDULER_TEST_LOG": str(self.log),
-            "SCHEDULER_LEASE_SECONDS": str(LEASE_SECONDS), "PYTHONUNBUFFERED": "1",
+            "SCHEDULER_LEASE_SECONDS": str(LEASE_SECONDS), "PYTHONUNBUFFERED": "1", **(env or {}),
         }
         self.env.pop("FLASK_DEBUG", None)
         self.processes: list[subprocess.Popen] = []
@@ -90,11 +91,11 @@ class Schedulers:
 
 
 @pytest.fixture
-def schedulers(scheduler_db, database_url, tmp_path) -> Iterator[Callable[[str], Schedulers]]:
+def schedulers(scheduler_db, database_url, tmp_path) -> Iterator[Callable[..., Schedulers]]:
     created: list[Schedulers] = []
 
-    def factory(schedule: str) -> Schedulers:
-        created.append(Schedulers(database_url, tmp_path, schedule))
+    def factory(schedule: str, env: dict[str, str] | None = None) -> Schedulers:
+        created.append(Schedulers(database_url, tmp_path, schedule, env))
         return created[-1]
 
     yield factory
@@ -178,6 +179,64 @@ def test_two_schedulers_one_leader_each_slot_once_and_the_standby_takes_over(sch
         assert observer.leader() is None
     finally:
         observer.release()
+
+
+def test_two_schedulers_send_each_email_once_and_the_standby_takes_over_the_mail(schedulers, backend,
+                                                                               smtp_server):
+    """The acceptance test of issue 5 with the real jobs: two `flask scheduler run` processes sweep reminders and
+    dispatch e-mail to a real SMTP server. One leads; it is killed (SIGKILL) once its e-mails are out; reminders
+    due afterwards are sent by the standby. The server accepts every e-mail exactly once."""
+    now = datetime.now(UTC)
+    due = local_date(now) + timedelta(days=2)  # "due soon" today and tomorrow: a date change adds no step
+    office, agency = make_agency("سازمان برنامه", kind="private"), make_agency("اداره کل راه")
+    supervisor = make_user("supervisor", office, name="ناظر")
+    officers = [make_user("officer", agency, name=f"کارشناس {n}") for n in (1, 2)]
+    plan = make_plan(supervisor, title="برنامهٔ استان")
+
+    def add_tasks(names: range) -> None:
+        db.session.add_all(Task(plan_id=plan.id, stage=plan.stage, kind=TaskKind.OTHER, title=f"کار {n}",
+                                agency_id=agency.id, due_on=due, created_at=now) for n in names)
+        db.session.commit()
+
+    def all_sent(expected: int) -> bool:
+        db.session.rollback()
+        statuses = list(db.session.scalars(sa.select(OutboxMessage.status)))
+        db.session.rollback()
+        return len(statuses) == expected and set(statuses) == {MailStatus.SENT} and len(smtp_server.received) >= \
+            expected
+
+    add_tasks(range(3))
+    group = schedulers("tests.scheduler_jobs:MAIL", smtp_server.config())
+    group.start()
+    group.start()
+    wait_for(lambda: all_sent(3 * len(officers)), 40, "the first reminders sent", group.processes)
+    runs = committed_runs("reminder_sweep") + committed_runs("dispatch_outbox")
+    leaders = {pid_of(run) for run in runs}
+    assert len(leaders) == 1, f"two leaders ran jobs: {leaders}"
+    leader = group.by_pid(leaders.pop())
+    standby = next(process for process in group.processes if process is not leader)
+    leader.send_signal(signal.SIGKILL)
+    leader.wait(10)
+
+    add_tasks(range(3, 6))
+    wait_for(lambda: all_sent(6 * len(officers)), TAKEOVER_BOUND + 20, "the standby sending the later reminders",
+             group.processes)
+    time.sleep(2)  # time for a duplicate, were one coming
+    standby.send_signal(signal.SIGTERM)
+    assert standby.wait(15) == 0, standby.output.read_text()[-2000:]
+
+    counts = smtp_server.message_id_counts()
+    recipients = Counter(rcpt for item in smtp_server.received for rcpt in item.rcpt_tos)
+    runs = committed_runs("reminder_sweep") + committed_runs("dispatch_outbox")
+    old = [run for run in runs if pid_of(run) == leader.pid]
+    new = [run for run in runs if pid_of(run) == standby.pid]
+    print(f"\n[{backend}] e-mails accepted: {len(smtp_server.received)}, distinct: {len(counts)}; "
+          f"runs: {len(old)} by the first leader, {len(new)} by the standby")
+    assert len(counts) == 6 * len(officers) and set(counts.values()) == {1}
+    assert recipients == {officer.email: 6 for officer in officers}
+    assert len(old) + len(new) == len(runs) and new
+    assert max(run.fire_time for run in old) < min(run.fire_time for run in new)
+    db.session.rollback()
 
 
 def restart_after_downtime(schedulers, schedule: str, job: str) -> Schedulers:
