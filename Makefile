@@ -19,18 +19,21 @@ $(MO): $(PO) $(STAMP)
 	$(BIN)/pybabel -q compile -d planapp/translations
 
 # The scheduler (e-mail, reminders, monitoring rounds) runs beside the web server as its own process, as in
-# production; the trap stops it when the server stops (Ctrl-C included).
+# production; the trap stops it when the server stops (Ctrl-C included). PORT and SCHEDULER_LOG may be overridden.
+PORT          ?= 5000
+SCHEDULER_LOG ?= instance/scheduler.log
 run: $(STAMP) $(MO)
 	$(BIN)/flask db upgrade
 	@echo
 	@$(BIN)/flask seed-demo
 	@echo
-	@echo "PlanApp is at http://127.0.0.1:5000  (Ctrl-C stops it)"
-	@echo "The scheduler runs beside it (flask scheduler run); its log: instance/scheduler.log"
+	@echo "PlanApp is at http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
+	@echo "The scheduler runs beside it (flask scheduler run); its log: $(SCHEDULER_LOG)"
 	@echo
-	@mkdir -p instance; $(BIN)/flask scheduler run >>instance/scheduler.log 2>&1 & scheduler=$$!; \
+	@mkdir -p instance "$$(dirname "$(SCHEDULER_LOG)")"; \
+	$(BIN)/flask scheduler run >>"$(SCHEDULER_LOG)" 2>&1 & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
-	$(BIN)/flask run --host 127.0.0.1 --port 5000 --no-reload --no-debugger --with-threads
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --no-reload --no-debugger --with-threads
 
 # Chromium (browser tests) and poppler-utils (PDF tests) come from Debian when missing and allowed.
 system-deps:
