@@ -34,6 +34,7 @@ from tests.task_helpers import (
     count,
     delegate,
     doc,
+    get,
     new_task,
     task_world,
     titles_in,
@@ -151,6 +152,23 @@ def test_search_finds_the_plan_title_and_escapes_like_wildcards(ctx, w):
     assert titles_in(officer.get("/tasks/", query_string={"q": "گردشگري"})) == [wanted.title]
     assert titles_in(officer.get("/tasks/", query_string={"q": "%"})) == []
     assert titles_in(officer.get("/tasks/", query_string={"q": "_"})) == []
+
+
+def test_search_follows_a_renamed_plan(ctx, w):
+    from planapp.plans import services as plans
+
+    wanted = new_task(w, w.agency_a, title="کار یکم")
+    new_task(w, w.agency_a, title="کار دوم", plan=make_plan(w.sup, title="برنامهٔ دیگر"))
+    plan = db.session.get(Plan, w.plan.id)
+    data = {"title": "برنامهٔ گردشگری ارسباران", "province": plan.province, "description": plan.description,
+            "period_start": plan.period_start, "period_end": plan.period_end, "owner_id": plan.owner_id}
+    old_title = plan.title
+    plans.update_plan(w.sup, plan, data, plan.version)
+    db.session.commit()
+    officer = client_for(ctx, w.a1)
+    assert titles_in(officer.get("/tasks/", query_string={"q": "گردشگري ارسباران"})) == [wanted.title]
+    assert titles_in(officer.get("/tasks/", query_string={"q": old_title})) == []
+    assert get(wanted.id).version == 1  # a rename does not make an open task page stale
 
 
 def test_the_inbox_is_paginated(ctx, w):

@@ -103,7 +103,14 @@ def update_plan(actor: User, plan: Plan, data: dict[str, Any], expected_version:
     except StaleDataError as error:
         raise stale_plan() from error
     record(actor, "plan.update", plan, summary=plan.title, before=old, after=new)
+    if "title" in new:
+        for step in RENAME_STEPS:
+            step(plan)
     return plan
+
+
+# Domains that keep a copy of the plan's title (the tasks' search keys) follow a rename: fn(plan).
+RENAME_STEPS: list[Callable[[Plan], None]] = []
 
 
 # Later issues copy goals, programs and projects by registering a step: fn(source, copy, actor, now).

@@ -12,6 +12,7 @@ from planapp.accounts.models import User
 from planapp.agencies.models import Agency
 from planapp.core.i18n import localized_digits as d
 from planapp.extensions import db
+from planapp.plans import services as plan_services
 from planapp.plans.checklist import CheckItem, exit_check
 from planapp.plans.effects import EntryWork, on_stage_entered
 from planapp.plans.models import Plan
@@ -50,6 +51,8 @@ def _create(plan: Plan, stage: Stage, actor, now: datetime) -> None:
 
 
 on_stage_entered(EntryWork("stage_tasks", _create, _preview))
+if services.refresh_search_keys not in plan_services.RENAME_STEPS:
+    plan_services.RENAME_STEPS.append(services.refresh_search_keys)
 
 
 @exit_check(*Stage)

@@ -113,6 +113,17 @@ def create_stage_tasks(plan: Plan, stage: Stage, actor: User | None, now: dateti
     return created
 
 
+def refresh_search_keys(plan: Plan) -> None:
+    """A task is found by its plan's title too: after a rename its key follows. Written without the version
+    column — a rename must not make an open task page stale."""
+    table = Task.__table__
+    rows = [{"task": task_id, "key": search_key(title, plan.title)} for task_id, title in db.session.execute(
+        sa.select(Task.id, Task.title).where(Task.plan_id == plan.id))]
+    if rows:
+        db.session.execute(table.update().where(table.c.id == sa.bindparam("task"))
+                           .values(search_key=sa.bindparam("key")), rows)
+
+
 def notify_new_tasks(tasks: list[Task], now: datetime) -> None:
     """"New task" for each task's people — its person, or its agency's officers and participants — in a fixed
     number of statements however many tasks."""
