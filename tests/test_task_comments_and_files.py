@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -17,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.http import parse_options_header
 
+from planapp.core import storage
 from planapp.core.errors import ValidationFailed
 from planapp.core.i18n import ascii_digits
 from planapp.extensions import db
@@ -147,6 +149,27 @@ def test_a_file_name_with_a_path_is_stored_under_a_generated_name_and_downloads_
     assert download.mimetype == "application/pdf"
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     assert download_name(download) == kept
+
+
+def test_by_default_files_live_in_the_instance_folder_never_under_static(ctx, w, tmp_path, monkeypatch):
+    """Without UPLOAD_FOLDER set, a task file goes under instance/uploads: no URL of static/ reaches it, and the
+    generated name is never shown; only the checked download view serves it."""
+    monkeypatch.setitem(ctx.config, "UPLOAD_FOLDER", None)
+    monkeypatch.setattr(ctx, "instance_path", str(tmp_path / "instance"))
+    task = new_task(w, w.agency_a)
+    officer = client_for(ctx, w.a1)
+    response = upload(officer, task, "گزارش.pdf", PDF)
+    assert response.status_code == 200
+    attachment = db.session.scalars(sa.select(TaskAttachment)).one()
+    stored = storage.path_of(attachment.stored_name).resolve()
+    assert stored.read_bytes() == PDF
+    assert stored.is_relative_to((tmp_path / "instance" / "uploads").resolve())
+    assert not stored.is_relative_to(Path(ctx.static_folder).resolve())
+    page = officer.get(f"/tasks/{task.id}/").text
+    assert attachment.stored_name not in page and attachment.stored_name not in response.text
+    for guess in (f"/static/{attachment.stored_name}", f"/static/uploads/{attachment.stored_name[:2]}/"
+                  f"{attachment.stored_name}", f"/static/../instance/uploads/{attachment.stored_name}"):
+        assert fetch(officer, guess).status_code == 404, guess
 
 
 # --- soft delete of comments and files (D1) ----------------------------------------------------------------------
