@@ -230,9 +230,12 @@ def test_an_officer_submits_a_task_a_supervisor_returns_then_accepts_and_the_mov
     assert served.headers["content-disposition"].startswith("attachment")
     expect(page_o.locator("#task-history")).to_contain_text(ADDED_FILE_FA)
 
+    expect(page_o.locator("#tasks-link .count")).to_have_text("۱")  # taken, still to do
     page_o.locator("#action-submit").click()
     expect_status(page_o, TaskStatus.SUBMITTED)
     expect(page_o.locator("#task-panel .task-actions")).to_have_count(0)  # nothing left for the officer to do
+    expect(page_o.locator("#tasks-link")).to_contain_text(TASKS_FA)
+    expect(page_o.locator("#tasks-link .count")).to_have_count(0)  # the navigation followed, without a reload
     assert_same_document(page_o)
     assert task_row(story.task_id)[:4] == (TaskStatus.SUBMITTED, "", 1, 1)
     page_o.screenshot(path=artifacts / f"task-page-fa-{backend}.png", full_page=True)
@@ -273,6 +276,7 @@ def test_an_officer_submits_a_task_a_supervisor_returns_then_accepts_and_the_mov
     expect(page_s.locator("#task-history li").first).to_contain_text(f"{REVIEWER} — {HISTORY_RETURNED_FA}: {REASON}")
     expect(page_s.locator("#task-error")).to_have_count(0)
     expect(page_s.locator("#task-panel .task-actions button")).to_have_count(1)  # cancel is all that is left
+    expect(page_s.locator("#tasks-link .count")).to_have_count(0)  # nothing waits for review any more
     assert_same_document(page_s)
     assert task_row(story.task_id)[:2] == (TaskStatus.RETURNED, REASON)
 
@@ -285,6 +289,7 @@ def test_an_officer_submits_a_task_a_supervisor_returns_then_accepts_and_the_mov
     expect(page_o.locator("#return-reason")).to_have_text(f"{RETURNED_FA} {REASON}")
     expect(page_o.locator("#task-history")).to_contain_text(REASON)
     expect_buttons(page_o, "submit")
+    expect(page_o.locator("#tasks-link .count")).to_have_text("۱")  # returned: to do again
     no_reload_marker(page_o)
     page_o.locator("#comment-body").fill(ANSWER)
     page_o.locator("#task-comments").get_by_role("button", name=ADD_COMMENT_FA).click()
