@@ -20,7 +20,7 @@ from werkzeug.http import parse_options_header
 
 from planapp.core import storage
 from planapp.core.errors import ValidationFailed
-from planapp.core.i18n import ascii_digits
+from planapp.core.i18n import ascii_digits, localized_digits
 from planapp.extensions import db
 from planapp.tasks import services
 from planapp.tasks.lifecycle import TaskStatus
@@ -167,6 +167,8 @@ def test_by_default_files_live_in_the_instance_folder_never_under_static(ctx, w,
     assert not stored.is_relative_to(Path(ctx.static_folder).resolve())
     page = officer.get(f"/tasks/{task.id}/").text
     assert attachment.stored_name not in page and attachment.stored_name not in response.text
+    size = doc(response).xpath(f'//li[@id="file-{attachment.id}"]/span[@class="muted"]')[0].text_content()
+    assert f"{localized_digits(len(PDF))} بایت" in size  # a file under 1 KB never reads "0 KB"
     for guess in (f"/static/{attachment.stored_name}", f"/static/uploads/{attachment.stored_name[:2]}/"
                   f"{attachment.stored_name}", f"/static/../instance/uploads/{attachment.stored_name}"):
         assert fetch(officer, guess).status_code == 404, guess

@@ -101,6 +101,10 @@ def test_the_seeded_templates_open_work_for_a_new_plan_and_for_each_stage(ctx, w
     assert seed_templates() > 0
     db.session.commit()
     assert seed_templates() == 0  # idempotent
+    seeded = list(db.session.scalars(sa.select(TaskTemplate)))
+    # Agencies work in every stage but the council's approval (the council votes) and the archive.
+    assert {t.stage for t in seeded} == set(Stage) - {Stage.APPROVAL, Stage.CLOSED}
+    assert all(t.title and t.title_en and t.due_in_days > 0 and (t.agency_kind or t.agencies) for t in seeded)
     from planapp.plans import services as plans
 
     plan = plans.create_plan(w.sup, {"title": "برنامهٔ تازه", "province": "آذربایجان شرقی", "period_start": 1405,
