@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -345,6 +346,21 @@ def test_operators_run_a_job_now_and_see_the_status(scheduler_db, monkeypatch, t
     assert failed.exit_code == 1 and "failed ModuleNotFoundError" in failed.output
 
 
-def test_creating_the_app_starts_no_scheduler(make_app):
-    make_app()
+def test_creating_the_app_and_serving_requests_starts_no_scheduler(make_app, scheduler_db, backend):
+    """W5's first half: what a gunicorn worker or the reloader does (create the app, serve) takes no leadership,
+    starts no APScheduler thread, stores no job and runs none."""
+    before = set(threading.enumerate())
+    app = make_app()
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200 and client.get("/login").status_code == 200
     assert runner._app is None
+    assert [thread.name for thread in set(threading.enumerate()) - before] == []
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(JOBS)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(JobRun)) == 0
+    db.session.rollback()  # SQLite: every transaction takes the write lock, and the observer needs it
+    observer = leadership_for(db.engine, LEASE_SECONDS)
+    try:
+        assert observer.leader() is None  # no lease row (SQLite), no advisory lock held (PostgreSQL)
+    finally:
+        observer.release()
