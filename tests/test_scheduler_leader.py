@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
 
 from planapp.core import clock
 from planapp.extensions import db
 from planapp.scheduler import runner
-from planapp.scheduler.leader import AdvisoryLockLeadership, LeaseLeadership, leadership_for
+from planapp.scheduler.leader import AdvisoryLockLeadership, LeaseLeadership, leadership_for, lock_key
 from planapp.scheduler.models import JobRun, SchedulerLease
 
 T0 = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
@@ -95,6 +96,26 @@ def test_postgresql_leads_by_advisory_lock_on_its_own_connections(ctx, backend):
     finally:
         a.release()
         b.release()
+
+
+def test_the_same_key_held_in_another_database_is_not_our_leader(ctx, backend):
+    """Advisory locks belong to one database: another installation on the same server, whose schema has the same
+    name and so the same key, neither blocks our leader nor is reported as it."""
+    if backend != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    with db.engine.connect() as connection:
+        key = lock_key(connection)
+    other_database = sa.create_engine(db.engine.url.set(database="postgres"), poolclass=NullPool,
+                                      connect_args={"application_name": "planapp-scheduler other-installation"})
+    a = AdvisoryLockLeadership(db.engine.url, holder="a")
+    try:
+        with other_database.connect() as other:
+            assert other.scalar(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
+            assert a.leader() is None
+            assert a.acquire() and a.renew() and a.leader() == "a"
+    finally:
+        a.release()
+        other_database.dispose()
 
 
 def test_sqlite_leads_by_lease(ctx, backend):

@@ -215,12 +215,16 @@ def split_key(key: int) -> dict[str, int]:
 
 
 def current_lock_holder(connection: sa.Connection) -> str | None:
-    """The application_name (planapp-scheduler host:pid:…) of the session holding this schema's lock."""
+    """The application_name (planapp-scheduler host:pid:…) of the session holding this schema's lock.
+
+    pg_locks lists the whole server; advisory locks belong to one database, so another database's installation
+    (same schema name, same key) holds a lock of its own, not ours."""
     row = connection.execute(
         sa.text(
             "SELECT a.application_name, l.pid FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
             " WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = :high"
             " AND l.objid::bigint = :low AND l.objsubid = 1"
+            " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         ),
         split_key(lock_key(connection)),
     ).first()
