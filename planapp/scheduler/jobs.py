@@ -78,7 +78,7 @@ SCHEDULE: tuple[Job, ...] = (
     Job("daily_digest", "cron", daily(Setting("DIGEST_HOUR"), 0), "planapp.mail.digest:send_digests",
         description="send each digest reader one e-mail of the day's notices"),
     Job("clean_up", "cron", daily(3, 30), "planapp.mail.cleanup:clean_up",
-        description="delete old sent e-mails, tokens and job records"),
+        description="delete old sent e-mails and job records (failed ones stay for admins)"),
     Job("indicator_imports", "interval", every(seconds=10), "planapp.indicators.imports:run_pending",
         description="run indicator imports left queued, fail the stuck ones"),
 )
