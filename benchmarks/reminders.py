@@ -4,8 +4,8 @@ A fresh SQLite database holds 100,000 open tasks spread over 200 agencies (two o
 20 days ago to 160 days ahead, so about one in eight is due soon, due today or late on the day of the run. The
 sweep (claim the steps, write the in-app notifications, render and queue the e-mails) is timed against the
 baseline the issue names: one indexed SELECT of the same due rows. The statements the sweep runs are counted (a
-fixed number per chunk of 2,000 tasks, never one per task). A second sweep the same day finds everything claimed.
-Times are printed, never asserted.
+fixed number per chunk of reminders.CHUNK tasks, never one per task). A second sweep the same day finds everything
+claimed. Times are printed, never asserted.
 """
 
 from __future__ import annotations

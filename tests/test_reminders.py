@@ -290,3 +290,36 @@ def test_the_sweep_runs_a_fixed_number_of_statements_however_many_tasks_are_due(
     small = statements_for(10, DUE)
     large = statements_for(300, DUE + timedelta(days=1))
     assert small == large
+
+
+def test_many_chunks_remind_every_task_once_with_a_fixed_number_of_statements_per_chunk(ctx, w, monkeypatch):
+    """Chunking by id, with chunks of 4: eleven due tasks (and one of a closed plan between them) are each reminded
+    once, and every further chunk costs the same number of statements."""
+    closed_plan = make_plan(w.sup, title="برنامهٔ بسته")
+    tasks = [new_task(w, w.agency_b, title=f"کار {n}", due=DUE) for n in range(6)]
+    archived = new_task(w, w.agency_b, title="بایگانی", due=DUE, plan=closed_plan)
+    closed_plan.closed_at = NOW
+    tasks += [new_task(w, w.agency_b, title=f"کار {n}", due=DUE) for n in range(6, 11)]
+    db.session.commit()
+    monkeypatch.setattr(reminders, "CHUNK", 4)
+
+    def statements_on(day: date) -> int:
+        clock.freeze(at(day))
+        with count_statements() as statements:
+            summary = reminders.sweep(at(day))
+        assert f" for {len(tasks)} open tasks" in summary, summary
+        return len(statements)
+
+    three_chunks = statements_on(DUE)
+    assert sorted(db.session.scalars(sa.select(TaskReminder.task_id))) == sorted(task.id for task in tasks)
+    assert archived.id not in set(db.session.scalars(sa.select(TaskReminder.task_id)))
+    tasks.append(new_task(w, w.agency_b, title="کار ۱۲", due=DUE))  # a twelfth: still three chunks
+    db.session.commit()
+    assert statements_on(DUE + timedelta(days=1)) == three_chunks
+    tasks += [new_task(w, w.agency_b, title=f"کار {n}", due=DUE) for n in range(13, 17)]  # four chunks
+    db.session.commit()
+    four_chunks = statements_on(DUE + timedelta(days=4))
+    assert four_chunks > three_chunks
+    tasks += [new_task(w, w.agency_b, title=f"کار {n}", due=DUE) for n in range(17, 21)]  # five chunks
+    db.session.commit()
+    assert statements_on(DUE + timedelta(days=7)) - four_chunks == four_chunks - three_chunks

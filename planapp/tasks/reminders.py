@@ -77,25 +77,32 @@ def steps_for(today: date, due_on: date, before: int, every: int, escalate: int)
 
 
 def _candidates(today: date) -> Iterator[list[Due]]:
-    """Open work due within the look-ahead or late, in chunks by task id (keyset, so no OFFSET scans)."""
+    """Open work due within the look-ahead or late, in chunks by task id.
+
+    The ids come first, in one select (as many integers as tasks due: the look-ahead bounds them), then each
+    chunk's rows by primary key alone, checked again here for being due (an earlier chunk's commit came between).
+    Filtering the chunk in SQL, or paging the filtered query (`id > last ORDER BY id LIMIT n`), let SQLite read it
+    through the status index and sort every due task again for every chunk: quadratic in the tasks due."""
     horizon = date.fromordinal(today.toordinal() + LOOKAHEAD_DAYS)
+    ids = list(db.session.scalars(
+        sa.select(Task.id).join(Plan, Task.plan_id == Plan.id)
+        .where(Task.status.in_(TO_DO), Task.due_on <= horizon, Plan.closed_at.is_(None)).order_by(Task.id)))
     columns = (Task.id, Task.due_on, Task.title, Plan.title, Plan.owner_id, Task.agency_id, Agency.name,
                Task.assignee_id, Task.taken_by_id,
                sa.func.coalesce(TaskTemplate.remind_before_days, DEFAULTS["remind_before_days"]),
                sa.func.coalesce(TaskTemplate.overdue_every_days, DEFAULTS["overdue_every_days"]),
-               sa.func.coalesce(TaskTemplate.escalate_after_days, DEFAULTS["escalate_after_days"]))
-    after = 0
-    while True:
+               sa.func.coalesce(TaskTemplate.escalate_after_days, DEFAULTS["escalate_after_days"]),
+               Task.status, Plan.closed_at)
+    for start in range(0, len(ids), CHUNK):
         rows = db.session.execute(
             sa.select(*columns).join(Plan, Task.plan_id == Plan.id)
             .outerjoin(TaskTemplate, Task.template_id == TaskTemplate.id)
             .outerjoin(Agency, Task.agency_id == Agency.id)
-            .where(Task.status.in_(TO_DO), Task.due_on <= horizon, Plan.closed_at.is_(None), Task.id > after)
-            .order_by(Task.id).limit(CHUNK)).all()
-        if not rows:
-            return
-        yield [Due(*row) for row in rows]
-        after = rows[-1][0]
+            .where(Task.id.in_(ids[start:start + CHUNK])).order_by(Task.id)).all()
+        chunk = [Due(*row[:-2]) for row in rows
+                 if row.status in TO_DO and row.due_on <= horizon and row.closed_at is None]
+        if chunk:
+            yield chunk
 
 
 def _insert(table, rows: list[dict], returning: tuple) -> list[tuple]:
