@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import lxml.html
 import sqlalchemy as sa
 
 from planapp.approvals import services as approvals
@@ -123,6 +124,41 @@ def test_the_seeded_templates_open_work_for_a_new_plan_and_for_each_stage(ctx, w
 
     lines = [ascii_digits(line) for line in preview(plan, get_transition("complete_assessment"))]
     assert any("امتیازدهی ماتریس معیارها" in line and "2" in line for line in lines), lines
+
+
+def test_an_english_reader_sees_a_templates_task_in_english_until_the_template_is_reworded(ctx, w):
+    template = TaskTemplate(stage=Stage.ANALYSIS, kind=TaskKind.SCORE_MATRIX, title="امتیازدهی ماتریس معیارها",
+                            title_en="Score the criteria matrix", description="نامزدها را امتیاز دهید.",
+                            description_en="Score the candidates.", agencies=[w.agency_a], due_in_days=4)
+    db.session.add(template)
+    db.session.commit()
+    move(w.plan, "complete_assessment", w.sup, w.sup2)
+    task = db.session.scalars(sa.select(Task).where(Task.template_id == template.id)).one()
+    ad_hoc = new_task(w, w.agency_a, title="گزارش ویژهٔ سیلاب")
+    w.a1.language = "en"
+    db.session.commit()
+    officer = client_for(ctx, w.a1)
+
+    def list_titles(**query) -> list[str]:
+        page = lxml.html.fromstring(officer.get("/tasks/", query_string=query).text)
+        return sorted(" ".join(a.text_content().split()) for a in page.xpath('//div[@id="task-list"]//tbody//a'))
+
+    assert list_titles() == sorted(["Score the criteria matrix", "گزارش ویژهٔ سیلاب"])
+    assert list_titles(q="criteria MATRIX") == ["Score the criteria matrix"]  # found in English too
+    page = lxml.html.fromstring(officer.get(f"/tasks/{task.id}/").text)
+    assert page.xpath("//h1")[0].text_content() == "Score the criteria matrix"
+    assert page.xpath('//section[contains(@class, "description")]//p')[0].text_content() == "Score the candidates."
+    exported = officer.get("/tasks/export.csv").data.decode("utf-8-sig")
+    assert "Score the criteria matrix" in exported and "گزارش ویژهٔ سیلاب" in exported
+    assert ad_hoc.title in officer.get(f"/tasks/{ad_hoc.id}/").text
+    # A Persian reader sees the Persian words.
+    assert "امتیازدهی ماتریس معیارها" in client_for(ctx, w.a2).get(f"/tasks/{task.id}/").text
+
+    # Once the admin rewords the template, the task keeps the words it was given.
+    template.title = "امتیازدهی ماتریس معیارهای نو"
+    template.title_en = "Score the new matrix"
+    db.session.commit()
+    assert list_titles() == sorted(["امتیازدهی ماتریس معیارها", "گزارش ویژهٔ سیلاب"])
 
 
 # --- the mandatory tasks gate the stage's exit -------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from planapp.accounts.models import User
 from planapp.agencies.models import Agency, AgencyKind
@@ -76,6 +76,16 @@ class Task(db.Model):
     round_id: Mapped[int | None] = mapped_column(sa.ForeignKey("monitoring_rounds.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
 
+    # The template's English words, while the task still carries the template's Persian title (an admin's later
+    # edit of the template leaves existing tasks as they were): read with the row, no query of its own.
+    title_en: Mapped[str | None] = column_property(
+        sa.select(TaskTemplate.title_en).where(TaskTemplate.id == template_id, TaskTemplate.title == title)
+        .correlate_except(TaskTemplate).scalar_subquery())
+    description_en: Mapped[str | None] = column_property(
+        sa.select(TaskTemplate.description_en).where(TaskTemplate.id == template_id, TaskTemplate.title == title,
+                                                     TaskTemplate.description == description)
+        .correlate_except(TaskTemplate).scalar_subquery(), deferred=True)  # the task page alone shows it
+
     plan: Mapped[Plan] = relationship(lazy="joined", innerjoin=True)
     agency: Mapped[Agency | None] = relationship(lazy="joined")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
@@ -92,6 +102,12 @@ class Task(db.Model):
         elif self.agency_id is not None and self.agency_id == user.agency_id:
             return True
         return self.id in guest_task_ids(user)
+
+    def display_title(self, locale: str) -> str:
+        return self.title_en if locale == "en" and self.title_en else self.title
+
+    def display_description(self, locale: str) -> str:
+        return self.description_en if locale == "en" and self.description_en else self.description
 
     def is_overdue(self, today: date) -> bool:
         return self.status not in CLOSED and self.status != TaskStatus.SUBMITTED and self.due_on < today

@@ -77,9 +77,10 @@ def assignee_agencies(template: TaskTemplate) -> list[Agency]:
     return sorted(chosen.values(), key=lambda agency: agency.name_key)
 
 
-def _new_task(plan: Plan, stage: Stage, now: datetime, actor: User | None, **fields: Any) -> Task:
+def _new_task(plan: Plan, stage: Stage, now: datetime, actor: User | None, title_en: str | None = None,
+              **fields: Any) -> Task:
     task = Task(plan_id=plan.id, stage=stage, created_at=now, created_by_id=actor.id if actor else None, **fields)
-    task.search_key = search_key(task.title, plan.title)
+    task.search_key = search_key(task.title, plan.title, title_en)
     db.session.add(task)
     return task
 
@@ -101,8 +102,8 @@ def create_stage_tasks(plan: Plan, stage: Stage, actor: User | None, now: dateti
         for agency in assignee_agencies(template):
             if (template.id, agency.id) in active:
                 continue
-            created.append(_new_task(plan, stage, now, actor, template_id=template.id, kind=template.kind,
-                                     title=template.title, description=template.description,
+            created.append(_new_task(plan, stage, now, actor, template.title_en, template_id=template.id,
+                                     kind=template.kind, title=template.title, description=template.description,
                                      agency_id=agency.id, mandatory=template.mandatory, due_on=due,
                                      round_id=round_id))
     db.session.flush()
@@ -117,8 +118,8 @@ def refresh_search_keys(plan: Plan) -> None:
     """A task is found by its plan's title too: after a rename its key follows. Written without the version
     column — a rename must not make an open task page stale."""
     table = Task.__table__
-    rows = [{"task": task_id, "key": search_key(title, plan.title)} for task_id, title in db.session.execute(
-        sa.select(Task.id, Task.title).where(Task.plan_id == plan.id))]
+    rows = [{"task": task_id, "key": search_key(title, plan.title, title_en)} for task_id, title, title_en in
+            db.session.execute(sa.select(Task.id, Task.title, Task.title_en).where(Task.plan_id == plan.id))]
     if rows:
         db.session.execute(table.update().where(table.c.id == sa.bindparam("task"))
                            .values(search_key=sa.bindparam("key")), rows)

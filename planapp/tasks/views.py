@@ -75,7 +75,7 @@ def export(fmt: str):
     columns = [("id", _("Number")), ("plan", _("Plan")), ("stage", _("Stage")), ("title", _("Task")),
                ("agency", _("Agency")), ("status", _("Status")), ("due_on", _("Due date")),
                ("mandatory", _("Mandatory"))]
-    rows = ({"id": t.id, "plan": t.plan.title, "stage": t.stage.label, "title": t.title,
+    rows = ({"id": t.id, "plan": t.plan.title, "stage": t.stage.label, "title": t.display_title(locale_code()),
              "agency": t.agency.display_name(locale_code()) if t.agency else (t.assignee.name if t.assignee else ""),
              "status": t.status.label, "due_on": _export_date(t.due_on),
              "mandatory": _("yes") if t.mandatory else _("no")}
