@@ -139,7 +139,7 @@ def test_a_substitute_acts_for_an_absent_user_and_it_shows(ctx, w, uploads):
     file_line = doc(page).xpath(f'//li[@id="file-{attachment.id}"]')[0].text_content()
     assert f"{FA_ACTING_FOR} {w.a1.name}" in file_line
     history = [item.text_content() for item in doc(page).xpath('//section[@id="task-history"]//li')]
-    assert sum(FA_ACTING_FOR in line and w.b1.name in line for line in history) == 4
+    assert sum(f"{w.b1.name} ({FA_ACTING_FOR} {w.a1.name})" in line for line in history) == 4
 
     # a1's own work (agency A's tasks) is not the substitute's, and the task's own user still sees it.
     agency_task = new_task(w, w.agency_a, title="کار دستگاه الف")

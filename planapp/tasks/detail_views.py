@@ -93,11 +93,13 @@ def _run(task_id: int, change, success: str, component=None):
 def detail(task_id: int):
     task = load_task(task_id)
     form = kind_form(task.kind)  # the data form this kind of task needs, if a domain registered one
+    history = queries.history(task.id)
     return render_template("tasks/detail.html", task=task, actions=_actions(task), today=local_date(now()),
                            kind_form=form, kind_context=form.context(task, current_user) if form else {},
                            comments=queries.comments(task.id, _reviewer(task)),
                            attachments=queries.attachments(task.id, _reviewer(task)),
-                           history=queries.history(task.id), colleagues=queries.colleagues(task),
+                           history=history, absent_names=queries.absent_names(history),
+                           colleagues=queries.colleagues(task),
                            reassign_form=ReassignForm(formdata=None), comment_form=CommentForm(formdata=None),
                            max_upload=current_app.config["TASK_FILE_MAX_BYTES"])
 

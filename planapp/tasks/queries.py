@@ -120,6 +120,15 @@ def history(task_id: int, limit: int = 100) -> list[AuditEvent]:
         .order_by(AuditEvent.id.desc()).limit(limit)))
 
 
+def absent_names(events: list[AuditEvent]) -> dict[int, str]:
+    """The names of the people a substitute acted for in these events, in one query."""
+    ids = {event.after["acting_for"] for event in events if event.after and event.after.get("acting_for")}
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids)))
+    return {user_id: name for user_id, name in rows}
+
+
 def colleagues(task: Task) -> list[tuple[int, str]]:
     if task.agency_id is None:
         return []
