@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from planapp.accounts.reset_views import bp as password_bp
     from planapp.accounts.views import bp as accounts_bp
     from planapp.agencies.views import bp as agencies_bp
+    from planapp.analysis.views import bp as analysis_bp
     from planapp.approvals.decision_views import bp as decisions_bp
     from planapp.approvals.views import bp as approvals_bp
     from planapp.audit.views import bp as audit_bp
@@ -135,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
                       indicators_bp, regions_bp, sectors_bp, swot_bp, task_indicators_bp, imports_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(scoring_bp)
+    app.register_blueprint(analysis_bp)
     app.register_blueprint(task_scores_bp)
 
 

@@ -120,6 +120,7 @@ def seed_demo() -> list[tuple[str, Role]]:
     _assign_indicator_sources(by_key)
     seed_demo_values()
     _seed_plans()
+    _seed_io_table()
     db.session.commit()
     return logins
 
@@ -180,6 +181,36 @@ def _seed_plans() -> None:
                 approvals.record_resolution(approver, request.id, "۱۲۳/ش", date(2024, 6, 1), now())
             approvals.decide_request(approver, request.id, True, "", now())
             stage = move.target
+
+
+# The tourism plan's input-output table (billion rials, plausible, not official): manufacturing and transport come
+# out as the key sectors, so the analysis page and the scoring page's key-sector suggestions are filled.
+DEMO_IO_LABELS = ["A کشاورزی", "B معدن", "C صنعت", "D برق و گاز", "F ساختمان", "G بازرگانی", "H حمل‌ونقل",
+                  "I هتل و رستوران"]
+DEMO_IO_FLOWS = [[180, 5, 620, 2, 10, 30, 5, 90], [10, 40, 380, 60, 210, 5, 10, 2],
+                 [190, 90, 1650, 70, 640, 260, 280, 140], [45, 35, 260, 120, 40, 70, 50, 35],
+                 [10, 8, 30, 25, 60, 35, 30, 12], [80, 20, 420, 15, 130, 110, 120, 60],
+                 [60, 45, 310, 20, 110, 190, 160, 45], [5, 3, 25, 4, 6, 30, 20, 15]]
+DEMO_IO_OUTPUTS = [2600, 1100, 6800, 1150, 2300, 2900, 1900, 900]
+
+
+def _seed_io_table() -> None:
+    from planapp.analysis import queries
+    from planapp.analysis.io_tables import section_codes
+    from planapp.analysis.models import InputOutputTable
+    from planapp.core.clock import now
+    from planapp.plans.models import Plan
+
+    plan_id = db.session.scalar(sa.select(Plan.id).where(Plan.title == PLANS[1][0]))
+    if plan_id is None or queries.get_io_table(plan_id) is not None:
+        return
+    supervisor = db.session.scalar(sa.select(User.id).where(User.email == demo_email("supervisor")))
+    db.session.add(InputOutputTable(plan_id=plan_id, labels=DEMO_IO_LABELS, flows=DEMO_IO_FLOWS,
+                                    outputs=DEMO_IO_OUTPUTS,
+                                    sections=section_codes(DEMO_IO_LABELS, queries.section_names()),
+                                    file_name="جدول-داده-ستانده-نمونه.xlsx", uploaded_by_id=supervisor,
+                                    uploaded_at=now()))
+    db.session.flush()
 
 
 def _confirmed_cores(plan_id: int, supervisor_id: int) -> None:

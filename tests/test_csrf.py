@@ -46,6 +46,7 @@ from planapp.tasks import services as task_services
 from planapp.tasks import template_services
 from planapp.tasks.lifecycle import TaskKind
 from planapp.tasks.models import Task
+from tests.analysis_data import io_csv
 from tests.factories import PASSWORD, make_agency, make_user
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -490,6 +491,9 @@ CASES.update({
                                                               "v.csv")}, as_who="officer"),
     "imports.cancel": Case(_queued_import, lambda w: {}, as_who="officer"),
 })
+# The analysis page's input-output table: an upload stores one for the plan.
+CASES["analysis.upload_io"] = Case(_plan("open"), lambda w: {"file": (io.BytesIO(io_csv()), "io.csv")},
+                                   as_who="supervisor")
 
 
 def build_world() -> World:

@@ -54,6 +54,7 @@ from planapp.tasks import reminders
 from planapp.tasks import services as task_services
 from planapp.tasks.lifecycle import TaskKind
 from planapp.tasks.models import TaskTemplate
+from tests.analysis_data import io_table_row
 from tests.factories import login, make_agency, make_plan, make_request, make_user, signed_in
 from tests.scheduler_jobs import store_job
 
@@ -93,6 +94,7 @@ HTMX_HEADERS = [
     {"HX-Request": "true", "HX-Target": "notification-list"},
     {"HX-Request": "true", "HX-Target": "scoring-matrix"},
     {"HX-Request": "true", "HX-Target": "explore-results"},
+    {"HX-Request": "true", "HX-Target": "analysis-results"},
 ]
 
 
@@ -184,6 +186,7 @@ def situation_data(plan: Plan, task_id: int, officer: User) -> list[int]:
     db.session.add(SwotFactor(plan_id=plan.id, quadrant=Quadrant.STRENGTH, text="موقعیت مرزی", author_id=officer.id,
                               task_id=task_id, created_at=now()))
     scoring_matrix(plan, officer, task_id)
+    db.session.add(io_table_row(plan.id, officer.id))  # the analysis page's linkages and key sectors
     staging = IndicatorImport(user_id=officer.id, task_id=task_id, file_name="b.csv", stored_name="y.csv",
                               status=ImportStatus.STAGING, total_rows=2, processed_rows=1, created_at=now())
     failed = IndicatorImport(user_id=officer.id, file_name="c.csv", stored_name="z.csv", status=ImportStatus.FAILED,

@@ -120,6 +120,9 @@ ROUTE_MATRIX: dict[str, object] = {
        for name in ("page", "add_candidate", "rename_candidate", "remove_candidate", "add_criterion",
                     "update_criterion", "remove_criterion", "weights", "ahp_result", "save_ahp", "open_round",
                     "close_round", "confirm_cores")},
+    "analysis.page": Perm.VIEW_INDICATORS,  # the analysis page: readers of situation data who may see the plan
+    "analysis.upload_io": Perm.EDIT_PLAN,  # the plan's input-output table: its supervisors
+    "analysis.io_template": Perm.EDIT_PLAN,
     "task_scores.save": Perm.WORK_ON_TASK,
     **{f"imports.{name}": Perm.IMPORT_INDICATORS
        for name in ("list", "new", "create", "detail", "progress", "cancel")},

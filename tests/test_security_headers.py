@@ -28,6 +28,7 @@ from planapp.mail.models import OutboxMessage
 from planapp.notifications.models import Notification
 from planapp.tasks import services as task_services
 from planapp.tasks import template_services
+from tests.analysis_data import io_table_row
 from tests.factories import PASSWORD, make_agency, make_plan, make_request, make_user, signed_in
 
 SESSION_COOKIE = "planapp_session"
@@ -133,6 +134,7 @@ def a_plan_before_the_council() -> dict[str, int]:
     db.session.add_all(catalog)
     upload = IndicatorImport(user_id=owner.id, file_name="v.csv", stored_name="0" * 32, created_at=now())
     db.session.add(upload)
+    db.session.add(io_table_row(plan.id, owner.id))  # the analysis page with its linkage chart
     db.session.commit()
     return {**dict(zip(("indicator_id", "region_id", "sector_id"), (row.id for row in catalog), strict=True)),
             "import_id": upload.id,
@@ -402,8 +404,8 @@ def test_no_rendered_page_holds_code_the_csp_would_block(site_client, admin_site
     responses = html_responses_of_the_app(site_client, admin_site, make_app)
     problems = {name: inline_code_in(response.text).problems for name, response in responses.items()}
     assert not {name: found for name, found in problems.items() if found}
-    # The vendored htmx and static/js/explorer.js, loaded from files.
-    assert inline_code_in(site_client.get("/").text).script_tags == 2
+    # The vendored htmx, static/js/explorer.js and static/js/analysis.js, loaded from files.
+    assert inline_code_in(site_client.get("/").text).script_tags == 3
 
 
 def test_the_inline_code_finder_sees_what_the_csp_would_block():

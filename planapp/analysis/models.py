@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from planapp.accounts.models import User
 from planapp.core.db import JSONType
 from planapp.extensions import db
 
@@ -28,3 +29,5 @@ class InputOutputTable(db.Model):
     file_name: Mapped[str] = mapped_column(sa.String(200))
     uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     uploaded_at: Mapped[datetime]
+
+    uploaded_by: Mapped[User] = relationship(lazy="joined")

@@ -1,6 +1,6 @@
 """Candidates suggested from the province's data: ISIC sections in which the province is more specialised than
 the nation (location quotient above 1), from employment by sector (value added when there is no employment data).
-Key sectors of an input-output table are the next source (origin key_sector) once tables can be uploaded."""
+And the key sectors of the plan's uploaded input-output table (origin key_sector; planapp/analysis)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pandas as pd
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from planapp.analysis import queries as analysis_queries
+from planapp.analysis.linkages import plan_key_sectors
 from planapp.analytics import AnalyticsError, location_quotient
 from planapp.core.i18n import format_number, localized_digits
 from planapp.scoring import queries
@@ -83,3 +85,33 @@ def _quotients(values: pd.DataFrame, province_id: int, nation_id: int, indicator
     if not result.items:
         result.problem = str(_l("No sector is more concentrated in the province than in the nation."))
     return result
+
+
+@dataclass(frozen=True)
+class KeySector:
+    """A key sector of the plan's input-output table (both linkages above 1), tied to its ISIC section when its
+    label names one."""
+
+    label: str
+    sector_id: int | None
+    backward: float
+    forward: float
+    note: str  # «پیوند پسین ۱٫۲۱، پیشین ۱٫۰۸», kept on the candidate
+    taken: bool  # already a candidate (same name or section)
+
+
+def key_sector_suggestions(plan_id: int, locale: str, candidates: list | None = None) -> list[KeySector]:
+    """The key sectors of the plan's uploaded input-output table (planapp/analysis), strongest pull first."""
+    rows = plan_key_sectors(plan_id)
+    sections = analysis_queries.sections_by_code([row.section for row in rows if row.section])
+    names = {" ".join(c.name.split()) for c in candidates or []}
+    sector_ids = {c.sector_id for c in candidates or [] if c.sector_id is not None}
+    found = []
+    for row in rows:
+        sector = sections.get(row.section) if row.section else None
+        note = str(gettext("backward %(backward)s, forward %(forward)s",
+                           backward=format_number(row.backward, locale, 2),
+                           forward=format_number(row.forward, locale, 2)))
+        found.append(KeySector(row.label, sector.id if sector else None, row.backward, row.forward, note,
+                               row.label in names or (sector is not None and sector.id in sector_ids)))
+    return found

@@ -49,6 +49,7 @@ def _context(plan, error: str | None = None, judged: judgements.Judged | None = 
             "pairs": judgements.pairs(criteria), "judged": judged, "scale": judgements.SCALE,
             "saaty_labels": SAATY_LABELS,
             "suggestions": suggestions, "taken": taken, "kinds": list(CriterionKind),
+            "key_sectors": suggest.key_sector_suggestions(plan.id, _locale(), candidates),
             "weights_complete": bool(criteria) and all(c.weight is not None for c in criteria),
             "ahp_method": matrix is not None and matrix.weight_method == WeightMethod.AHP,
             "may_edit": bool(can(current_user, Perm.EDIT_PLAN, plan)),
@@ -102,6 +103,14 @@ def _int(name: str) -> int | None:
 @requires(Perm.EDIT_PLAN)
 def add_candidate(plan_id: int):
     plan = load_plan(plan_id, Perm.EDIT_PLAN)
+    if "key_sector" in request.form:  # a key sector of the plan's input-output table, named by its label
+        key = next((s for s in suggest.key_sector_suggestions(plan.id, _locale())
+                    if s.label == request.form["key_sector"]), None)
+        if key is None:
+            return _matrix(plan, _("This sector is not among the key sectors."))
+        return _change(plan, lambda: services.add_candidate(current_user, plan, key.label, now(),
+                                                            CandidateOrigin.KEY_SECTOR, key.sector_id, key.note),
+                       lambda c: _("«%(name)s» was added.", name=c.name))
     sector_id = _int("sector_id")
     if sector_id is None:
         return _change(plan, lambda: services.add_candidate(current_user, plan, request.form.get("name", ""), now()),

@@ -1,0 +1,183 @@
+/* The analysis page's charts (templates/analysis/_results.html and _io.html), in the manner of explorer.js.
+ *
+ * Each partial carries its data as JSON text in <template class="analysis-data" data-kind="regional|io"> (no
+ * inline code under the CSP; no <script> either, which htmx drops from swapped content). The canvases have no ids,
+ * only data-chart="lq|shift|linkages" inside the partial that owns them. Loaded on every page; does nothing
+ * without such an element. Charts are destroyed before htmx swaps their partial, and drawn again once it settles.
+ */
+(function () {
+  "use strict";
+
+  var COLORS = {above: "#2e7d4f", below: "#7f8c8d", national: "#1f6f8b", mix: "#d35400", shift: "#8e44ad",
+    key: "#c0392b", other: "#1f6f8b", line: "#1d2733"};
+  var loading = null;
+
+  function loadChartJs(src) {
+    if (window.Chart) return Promise.resolve();
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = src;
+        script.onload = resolve;
+        script.onerror = function () { loading = null; reject(new Error("Chart.js did not load: " + src)); };
+        document.head.appendChild(script);
+      });
+    }
+    return loading;
+  }
+
+  // Dashed reference lines at given values of the x and/or y scale (LQ = 1; linkages = 1): a plugin object,
+  // not an inline script, so the CSP is kept.
+  var referenceLines = {
+    id: "referenceLines",
+    afterDatasetsDraw: function (chart, args, options) {
+      var ctx = chart.ctx;
+      var area = chart.chartArea;
+      ctx.save();
+      ctx.strokeStyle = COLORS.line;
+      ctx.lineWidth = 1.5;
+      ctx.setLineDash([6, 4]);
+      (options.x || []).forEach(function (value) {
+        var x = chart.scales.x.getPixelForValue(value);
+        if (x < area.left || x > area.right) return;
+        ctx.beginPath(); ctx.moveTo(x, area.top); ctx.lineTo(x, area.bottom); ctx.stroke();
+      });
+      (options.y || []).forEach(function (value) {
+        var y = chart.scales.y.getPixelForValue(value);
+        if (y < area.top || y > area.bottom) return;
+        ctx.beginPath(); ctx.moveTo(area.left, y); ctx.lineTo(area.right, y); ctx.stroke();
+      });
+      ctx.restore();
+    }
+  };
+
+  function draw(canvas, config) {
+    if (!canvas) return;
+    var old = window.Chart.getChart(canvas);
+    if (old) old.destroy();
+    new window.Chart(canvas, config);
+  }
+
+  function setup(kind, data, owner) {
+    var fa = data.locale !== "en";
+    var numbers = new Intl.NumberFormat(fa ? "fa-IR" : "en-US", {maximumFractionDigits: 2});
+    var compact = new Intl.NumberFormat(fa ? "fa-IR" : "en-US", {notation: "compact", maximumSignificantDigits: 3});
+    var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    var Chart = window.Chart;
+    Chart.defaults.font.family = "Vazirmatn, Tahoma, sans-serif";
+    Chart.defaults.font.size = 12;
+    Chart.defaults.color = "#1d2733";
+    var direction = fa ? "rtl" : "ltr";
+    var start = fa ? "right" : "left";
+
+    function format(value) { return value === null || value === undefined ? "—" : numbers.format(value); }
+    function tick(value) { return Math.abs(value) >= 10000 ? compact.format(value) : numbers.format(value); }
+
+    function options(lines) {
+      return {
+        responsive: true, maintainAspectRatio: false, locale: fa ? "fa-IR" : "en-US",
+        animation: reduced ? false : {duration: 300},
+        plugins: {
+          legend: {rtl: fa, textDirection: direction, position: "bottom", labels: {boxWidth: 12}},
+          tooltip: {rtl: fa, textDirection: direction},
+          referenceLines: lines || {}
+        },
+        scales: {}
+      };
+    }
+
+    if (kind === "regional") {
+      var lq = data.lq;
+      var lqOptions = options({x: [1]});
+      lqOptions.indexAxis = "y";
+      lqOptions.plugins.legend.display = false;
+      lqOptions.plugins.tooltip.callbacks = {label: function (c) { return format(c.parsed.x); }};
+      lqOptions.scales.x = {beginAtZero: true, reverse: fa, ticks: {callback: tick}};
+      lqOptions.scales.y = {position: start, ticks: {autoSkip: false}};
+      draw(owner.querySelector('canvas[data-chart="lq"]'), {
+        type: "bar",
+        data: {labels: lq.names, datasets: [{label: data.labels.lq, data: lq.values,
+          maxBarThickness: 22, backgroundColor: lq.values.map(function (v) { return v > 1 ? COLORS.above : COLORS.below; })}]},
+        options: lqOptions,
+        plugins: [referenceLines]
+      });
+
+      var shift = data.shift;
+      var shiftOptions = options({});
+      shiftOptions.indexAxis = "y";
+      shiftOptions.plugins.tooltip.callbacks = {label: function (c) { return c.dataset.label + ": " + format(c.parsed.x); }};
+      shiftOptions.scales.x = {stacked: true, reverse: fa, ticks: {callback: tick}};
+      shiftOptions.scales.y = {stacked: true, position: start, ticks: {autoSkip: false}};
+      draw(owner.querySelector('canvas[data-chart="shift"]'), {
+        type: "bar",
+        data: {labels: shift.names, datasets: [
+          {label: data.labels.nationalShare, data: shift.nationalShare, backgroundColor: COLORS.national, maxBarThickness: 22},
+          {label: data.labels.industryMix, data: shift.industryMix, backgroundColor: COLORS.mix, maxBarThickness: 22},
+          {label: data.labels.regionalShift, data: shift.regionalShift, backgroundColor: COLORS.shift, maxBarThickness: 22}
+        ]},
+        options: shiftOptions
+      });
+    }
+
+    if (kind === "io") {
+      var points = data.points;
+      var ioOptions = options({x: [1], y: [1]});
+      ioOptions.plugins.legend.display = false;
+      ioOptions.plugins.tooltip.callbacks = {label: function (c) {
+        var point = points[c.dataIndex];
+        return point.name + ": " + data.labels.backward + " " + format(point.x) + (fa ? "، " : ", ") + data.labels.forward + " " + format(point.y);
+      }};
+      // Not mirrored in Persian: a scatter's axes read as in mathematics, so key sectors sit top right.
+      ioOptions.scales.x = {title: {display: true, text: data.labels.backward}, ticks: {callback: tick}};
+      ioOptions.scales.y = {position: start, title: {display: true, text: data.labels.forward}, ticks: {callback: tick}};
+      draw(owner.querySelector('canvas[data-chart="linkages"]'), {
+        type: "scatter",
+        data: {datasets: [{label: data.labels.forward, data: points.map(function (p) { return {x: p.x, y: p.y}; }),
+          pointRadius: 6, pointHoverRadius: 8,
+          backgroundColor: points.map(function (p) { return p.key ? COLORS.key : COLORS.other; })}]},
+        options: ioOptions,
+        plugins: [referenceLines]
+      });
+    }
+  }
+
+  var drawn = new WeakSet();
+
+  function init() {
+    document.querySelectorAll("template.analysis-data").forEach(function (element) {
+      if (drawn.has(element)) return;
+      drawn.add(element);
+      var data = JSON.parse(element.content.textContent);
+      var owner = element.parentElement;
+      loadChartJs(element.dataset.chartjs).then(function () {
+        if (!element.isConnected) return;  // replaced by a newer swap meanwhile
+        setup(element.dataset.kind, data, owner);
+        owner.dataset.charts = "ready";
+      }).catch(function (error) {
+        owner.dataset.charts = "failed";
+        throw error;
+      });
+    });
+  }
+
+  // Charts inside the element htmx is about to replace are destroyed and their canvases stripped of the size
+  // Chart.js gave them (a copied style attribute would be an inline style the CSP blocks).
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!window.Chart || !target || !event.detail.shouldSwap) return;
+    Object.values(window.Chart.instances).forEach(function (chart) {
+      var canvas = chart.canvas;
+      if (canvas && target.contains(canvas)) {
+        chart.destroy();
+        ["style", "width", "height"].forEach(function (name) { canvas.removeAttribute(name); });
+      }
+    });
+  });
+  document.body.addEventListener("htmx:afterSettle", init);
+  document.body.addEventListener("htmx:historyRestore", init);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
