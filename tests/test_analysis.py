@@ -315,3 +315,13 @@ def test_the_demo_plan_in_analysis_shows_every_part_filled(ctx, client):
     assert "C صنعت" in key and "H حمل‌ونقل" in key and "A کشاورزی" not in key
     seed_demo()  # idempotent: the table is not added twice
     assert tables() == 1
+
+
+def test_english_readers_get_the_page_in_english_left_to_right(world, client):
+    plan, _supervisor, _ = world
+    browser = signed_in(client, make_user(role="supervisor", language="en"))
+    upload(browser, plan, io_csv())
+    page = browser.get(f"/plans/{plan.id}/analysis").text
+    assert 'dir="ltr"' in page and "Location quotients" in page and "Key sectors" in page
+    assert "Manufacturing <span" in page and "Shift-share" in page  # the sections' English names
+    assert '"locale": "en"' in page
