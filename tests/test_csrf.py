@@ -412,6 +412,9 @@ CASES.update({
     "task_scores.save": Case(_scoring_task, lambda w: {
         "candidate_id": str(w.settings["candidate"]), "criterion_id": str(w.settings["criterion"]),
         f"score-{w.settings['candidate']}-{w.settings['criterion']}": "7"}, as_who="officer"),
+    "task_scores.add_scorer": Case(lambda w: {"plan_id": _scored_round(w)["plan_id"]},
+                                   lambda w: {"agency_id": str(w.agency_id)}, as_who="supervisor"),
+    "task_scores.open_second_round": Case(_closed_round, lambda w: {"days": "7"}, as_who="supervisor"),
 })
 
 

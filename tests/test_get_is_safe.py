@@ -48,7 +48,7 @@ from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
 from planapp.scheduler.models import SchedulerLease
 from planapp.scheduler.runs import run_once
-from planapp.scoring.models import Candidate, Criterion, PairwiseJudgement, Score, ScoringMatrix
+from planapp.scoring.models import Candidate, Criterion, PairwiseJudgement, RoundTask, Score, ScoringMatrix
 from planapp.swot.models import Quadrant, SwotFactor
 from planapp.tasks import reminders
 from planapp.tasks import services as task_services
@@ -215,6 +215,7 @@ def scoring_matrix(plan: Plan, author: User, task_id: int) -> None:
                                      value=3.0))
     db.session.add(Score(matrix_id=matrix.id, task_id=task_id, candidate_id=candidate.id, criterion_id=first.id,
                          user_id=author.id, value=7, updated_at=now()))
+    db.session.add(RoundTask(task_id=task_id, matrix_id=matrix.id, round=1))
 
 
 def plans_with_requests() -> dict[str, list[int]]:

@@ -124,6 +124,8 @@ ROUTE_MATRIX: dict[str, object] = {
     "analysis.upload_io": Perm.EDIT_PLAN,  # the plan's input-output table: its supervisors
     "analysis.io_template": Perm.EDIT_PLAN,
     "task_scores.save": Perm.WORK_ON_TASK,
+    "task_scores.add_scorer": Perm.EDIT_PLAN,  # who scores in the open round, and the Delphi round: supervisors
+    "task_scores.open_second_round": Perm.EDIT_PLAN,
     **{f"imports.{name}": Perm.IMPORT_INDICATORS
        for name in ("list", "new", "create", "detail", "progress", "cancel")},
     "task_indicators.grid": Perm.VIEW_TASKS,

@@ -79,6 +79,7 @@ class ScoringMatrix(db.Model):
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
     results: Mapped[dict | None] = mapped_column(sa.JSON)  # the closed round's aggregate, ranks and agreement
+    round: Mapped[int] = mapped_column(default=1, server_default="1")  # 2 once a Delphi round is opened
 
 
 class Candidate(db.Model):
@@ -129,10 +130,11 @@ class PairwiseJudgement(db.Model):
 
 class Score(db.Model):
     """One stakeholder's score of one candidate on one criterion (1–9), saved cell by cell on a SCORE_MATRIX task.
-    `acting_for_id` is the absent colleague a substitute scored for, if any."""
+    `acting_for_id` is the absent colleague a substitute scored for, if any. A Delphi round's revision is a row of
+    its own (`round` 2): the first round's scores are kept as they were."""
 
     __tablename__ = "scoring_scores"
-    __table_args__ = (sa.UniqueConstraint("candidate_id", "criterion_id", "user_id"),)
+    __table_args__ = (sa.UniqueConstraint("candidate_id", "criterion_id", "user_id", "round"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     matrix_id: Mapped[int] = mapped_column(sa.ForeignKey("scoring_matrices.id"), index=True)
@@ -143,3 +145,15 @@ class Score(db.Model):
     acting_for_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     value: Mapped[int]
     updated_at: Mapped[datetime]
+    round: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
+class RoundTask(db.Model):
+    """Which round of a matrix a scoring task belongs to. A SCORE_MATRIX task without a row (a stage template's, or
+    one from before rounds were numbered) belongs to round 1."""
+
+    __tablename__ = "scoring_round_tasks"
+
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    matrix_id: Mapped[int] = mapped_column(sa.ForeignKey("scoring_matrices.id"), index=True)
+    round: Mapped[int]

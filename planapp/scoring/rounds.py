@@ -1,12 +1,14 @@
-"""The scoring round: a supervisor opens it (one SCORE_MATRIX task per chosen agency, the structure frozen), and
-stakeholders score each candidate on each criterion, 1–9, cell by cell on their task page.
+"""The scoring round: a supervisor opens it (one SCORE_MATRIX task per chosen agency and per chosen person — an
+officer or a participant —, the structure frozen), and stakeholders score each candidate on each criterion, 1–9,
+cell by cell on their task page. After it closes an optional Delphi round (delphi.py) lets the same scorers revise
+their scores next to the group's first-round median.
 
-The matrix of a task is the plan's active matrix (a plan has one at a time).
+The matrix of a task is the plan's active matrix (a plan has one at a time); the round of a task is in scorers.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,11 +22,11 @@ from planapp.agencies.models import Agency
 from planapp.analytics import AnalyticsError, aggregate_scores, kendall_w, rank_stability, topsis, weighted_sum
 from planapp.audit.services import record
 from planapp.core.errors import ValidationFailed
-from planapp.core.i18n import ascii_digits, local_date
-from planapp.core.permissions import Perm, can, require
+from planapp.core.i18n import ascii_digits, lazy_digits, local_date
+from planapp.core.permissions import Perm, Role, can, require
 from planapp.extensions import db
 from planapp.plans.models import Plan
-from planapp.scoring import queries
+from planapp.scoring import queries, scorers
 from planapp.scoring.messages import analytics_message
 from planapp.scoring.models import Candidate, Criterion, CriterionKind, MatrixStatus, Score, ScoringMatrix
 from planapp.scoring.services import _bump
@@ -47,46 +49,50 @@ def readiness(matrix: ScoringMatrix | None, candidates: list[Candidate], criteri
     return None
 
 
-def _days(raw: Any) -> int:
+def round_days(raw: Any) -> int:
     text = ascii_digits(str(raw or "")).strip()
     if not text.isdecimal() or not 1 <= int(text) <= MAX_DAYS:
         raise ValidationFailed(_l("The round lasts between 1 and 90 days."), field="days")
     return int(text)
 
 
-def open_round(actor: User, plan: Plan, agency_ids: list[Any], days: Any, now: datetime) -> list[Task]:
-    """Freeze the matrix and address one scoring task to each chosen agency, due in `days` days."""
+def open_round(actor: User, plan: Plan, agency_ids: list[Any], days: Any, now: datetime,
+               user_ids: list[Any] = ()) -> list[Task]:
+    """Freeze the matrix and address one scoring task to each chosen agency and each chosen person (a personal task:
+    participants see only those), due in `days` days."""
     require(actor, Perm.EDIT_PLAN, plan)
     matrix = queries.get_active_matrix(plan.id)
+    matrix = scorers.lock(matrix) if matrix is not None else None
     if matrix is not None and matrix.status != MatrixStatus.DRAFT:
         raise ValidationFailed(_l("The scoring round has already been opened."))
     problem = readiness(matrix, queries.list_candidates(matrix.id) if matrix else [],
                         queries.list_criteria(matrix.id) if matrix else [])
     if problem:
         raise ValidationFailed(problem)
-    ids = sorted({int(a) for a in agency_ids if str(a).isdecimal()})
-    if not ids:
-        raise ValidationFailed(_l("Choose at least one agency to score."), field="agency_ids")
-    agencies = list(db.session.scalars(sa.select(Agency).where(Agency.id.in_(ids), Agency.is_active.is_(True))))
-    if len(agencies) != len(ids):
-        raise ValidationFailed(_l("Choose active agencies only."), field="agency_ids")
-    due_on = local_date(now) + timedelta(days=_days(days))
+    agencies, people = scorers.choose_agencies(agency_ids), scorers.choose_people(list(user_ids))
+    if not agencies and not people:
+        raise ValidationFailed(_l("Choose at least one agency or one person to score."), field="agency_ids")
+    due_on = local_date(now) + timedelta(days=round_days(days))
     title = str(_l("Score the candidate driving cores"))
     description = str(_l("Score each candidate on each criterion from 1 (very weak) to 9 (very strong)."))
-    # An agency with a scoring task still to do (the analysis stage's template makes one) scores on that task.
-    waiting = {t.agency_id: t for t in round_tasks(plan.id) if t.status in TO_DO and t.agency_id}
-    created = [waiting.get(agency.id) or tasks.create_task(actor, plan, {
+    # An agency (or person) with a scoring task still to do (the analysis stage's template makes one) scores on it.
+    waiting = {(t.agency_id, t.assignee_id): t for t in round_tasks(plan.id) if t.status in TO_DO}
+    created = [waiting.get((agency.id, None)) or tasks.create_task(actor, plan, {
         "title": title, "description": description, "kind": TaskKind.SCORE_MATRIX, "agency_id": agency.id,
         "due_on": due_on}, now) for agency in agencies]
+    created += [waiting.get((None, person.id)) or tasks.create_task(actor, plan, {
+        "title": title, "description": description, "kind": TaskKind.SCORE_MATRIX, "assignee_id": person.id,
+        "due_on": due_on}, now) for person in people]
+    scorers.enlist(matrix, created, 1)
     matrix.status = MatrixStatus.OPEN
     _bump(matrix, now)
     record(actor, "scoring.round_open", matrix, summary=plan.title[:200],
-           after={"plan_id": plan.id, "agency_ids": ids, "task_ids": [t.id for t in created],
-                  "due_on": due_on.isoformat()})
+           after={"plan_id": plan.id, "agency_ids": [a.id for a in agencies], "user_ids": [p.id for p in people],
+                  "task_ids": [t.id for t in created], "due_on": due_on.isoformat()})
     return created
 
 
-def active_agencies() -> list[Agency]:
+def active_agencies() -> list[Agency]:  # the round form's choices (its people: scorers.active_people)
     return list(db.session.scalars(sa.select(Agency).where(Agency.is_active.is_(True)).order_by(Agency.name)))
 
 
@@ -118,6 +124,9 @@ def scoring_refusal(user: User, task: Task, matrix: ScoringMatrix | None) -> str
         return str(_l("This task does not collect scores."))
     if matrix.status == MatrixStatus.DRAFT:
         return str(_l("The scoring round has not been opened yet: the grid appears here when it opens."))
+    if scorers.task_round(task) != matrix.round:
+        return str(_l("This task belonged to round %(number)s of the scoring, which is closed: scores can no longer "
+                      "change.", number=lazy_digits(scorers.task_round(task))))
     if matrix.status != MatrixStatus.OPEN:
         return str(_l("The scoring round is closed: scores can no longer change."))
     if task.status not in TO_DO or not can(user, Perm.WORK_ON_TASK, task):
@@ -129,6 +138,7 @@ def save_score(actor: User, task: Task, candidate_id: Any, criterion_id: Any, ra
     """Store (or clear, when blank) the actor's score of one cell. Returns the score, or None when cleared."""
     require(actor, Perm.WORK_ON_TASK, task)
     matrix = task_matrix(task)
+    matrix = scorers.lock(matrix, read=True) if matrix is not None else None  # closing waits for this score
     problem = scoring_refusal(actor, task, matrix)
     if problem:
         raise ValidationFailed(problem)
@@ -138,10 +148,11 @@ def save_score(actor: User, task: Task, candidate_id: Any, criterion_id: Any, ra
         raise ValidationFailed(_l("This cell is not in the matrix."))
     value = parse_score(raw)
     score = db.session.scalar(sa.select(Score).where(Score.candidate_id == candidate.id,
-                                                     Score.criterion_id == criterion.id, Score.user_id == actor.id))
+                                                     Score.criterion_id == criterion.id, Score.user_id == actor.id,
+                                                     Score.round == matrix.round))
     before = {"value": score.value} if score is not None else None
     after = {"plan_id": task.plan_id, "task_id": task.id, "candidate_id": candidate.id, "criterion_id": criterion.id,
-             "value": value}
+             "value": value, "round": matrix.round}
     substitute_for = tasks.acting_for(actor, task)
     if substitute_for:
         after["acting_for"] = substitute_for
@@ -154,7 +165,7 @@ def save_score(actor: User, task: Task, candidate_id: Any, criterion_id: Any, ra
         return None
     if score is None:
         score = Score(matrix_id=matrix.id, task_id=task.id, candidate_id=candidate.id, criterion_id=criterion.id,
-                      user_id=actor.id, value=value, updated_at=now)
+                      user_id=actor.id, value=value, updated_at=now, round=matrix.round)
         db.session.add(score)
     elif score.value == value:
         return score
@@ -164,17 +175,24 @@ def save_score(actor: User, task: Task, candidate_id: Any, criterion_id: Any, ra
     return score
 
 
-def my_scores(matrix_id: int, user_id: int) -> dict[tuple[int, int], int]:
+def my_scores(matrix_id: int, user_id: int, number: int = 1) -> dict[tuple[int, int], int]:
     return {(s.candidate_id, s.criterion_id): s.value for s in db.session.scalars(
-        sa.select(Score).where(Score.matrix_id == matrix_id, Score.user_id == user_id))}
+        sa.select(Score).where(Score.matrix_id == matrix_id, Score.user_id == user_id, Score.round == number))}
 
 
 @dataclass
 class Grid:
+    """A scorer's grid. In the Delphi round `values` are their revisions over their first-round values (what counts
+    when the round closes), `first` their first-round values and `medians` the group's first-round medians."""
+
     candidates: list[Candidate]
     criteria: list[Criterion]
     values: dict[tuple[int, int], int]
     refusal: str | None
+    round: int = 1
+    first: dict[tuple[int, int], int] = field(default_factory=dict)
+    medians: dict[tuple[int, int], float] = field(default_factory=dict)
+    revised: set[tuple[int, int]] = field(default_factory=set)
 
     @property
     def total(self) -> int:
@@ -190,8 +208,15 @@ def grid(task: Task, user: User) -> Grid:
     matrix = task_matrix(task)
     if matrix is None:
         return Grid([], [], {}, scoring_refusal(user, task, matrix))
-    return Grid(queries.list_candidates(matrix.id), queries.list_criteria(matrix.id), my_scores(matrix.id, user.id),
-                scoring_refusal(user, task, matrix))
+    number = scorers.task_round(task)
+    mine = my_scores(matrix.id, user.id, number)
+    made = Grid(queries.list_candidates(matrix.id), queries.list_criteria(matrix.id), mine,
+                scoring_refusal(user, task, matrix), number)
+    if number > 1:
+        made.first = my_scores(matrix.id, user.id, 1)
+        made.medians = scorers.first_round_medians(matrix.id)
+        made.values, made.revised = {**made.first, **mine}, set(mine)
+    return made
 
 
 # --- closing the round --------------------------------------------------------------------------------------------
@@ -206,7 +231,7 @@ def scorer_totals(values: np.ndarray, weights: np.ndarray, benefit: np.ndarray) 
     return np.where(benefit, values, 10 - values) @ weights
 
 
-def compute_results(candidates: list[Candidate], criteria: list[Criterion], scores: list[Score],
+def compute_results(candidates: list[Candidate], criteria: list[Criterion], scores: list[scorers.Counted | Score],
                     names: dict[int, str]) -> dict:
     """The round's results from its scores (pure but for reading the rows given): mean scores, weighted sum and
     TOPSIS side by side, Kendall's W over the scorers who scored every cell, P(top k) under weight noise."""
@@ -259,21 +284,37 @@ def close_round(actor: User, plan: Plan, now: datetime) -> dict:
     """Aggregate and rank, keep the results on the matrix, close it; tasks nobody scored on are listed."""
     require(actor, Perm.EDIT_PLAN, plan)
     matrix = queries.get_active_matrix(plan.id)
+    matrix = scorers.lock(matrix) if matrix is not None else None  # a score being saved now lands first or not at all
     if matrix is None or matrix.status != MatrixStatus.OPEN:
         raise ValidationFailed(_l("Only an open scoring round can be closed."))
     candidates, criteria = queries.list_candidates(matrix.id), queries.list_criteria(matrix.id)
-    scores = list(db.session.scalars(sa.select(Score).where(Score.matrix_id == matrix.id)))
-    names = dict(db.session.execute(sa.select(User.id, User.name).where(
-        User.id.in_({s.user_id for s in scores}))).all()) if scores else {}
-    results = compute_results(candidates, criteria, scores, names)
-    scored_tasks = {s.task_id for s in scores}
-    results["not_scored"] = [{"task_id": t.id, "name": t.agency.name if t.agency else t.title}
-                             for t in round_tasks(plan.id) if t.id not in scored_tasks]
+    scores = scorers.counted_scores(matrix)
+    people = {u.id: u for u in db.session.scalars(sa.select(User).where(
+        User.id.in_({s.user_id for s in scores})))} if scores else {}
+    results = compute_results(candidates, criteria, scores, {u.id: u.name for u in people.values()})
+    revised: dict[int, int] = {}
+    for s in scores:
+        revised[s.user_id] = revised.get(s.user_id, 0) + (s.round == matrix.round)
+    for row in results["scorers"]:
+        row["participant"] = people[row["user_id"]].role == Role.PARTICIPANT
+        if matrix.round > 1:
+            row["revised"] = revised[row["user_id"]]  # cells changed in this round; the others kept round 1's value
+    scored_tasks = {s.task_id for s in scores if s.round == matrix.round}
+    results["not_scored"] = [{"task_id": t.id, "name": scorers.addressee(t),
+                              "participant": scorers.is_participant_task(t)}
+                             for t in scorers.current_tasks(plan.id, matrix) if t.id not in scored_tasks]
+    previous = matrix.results if matrix.round > 1 else None
+    results["round"] = matrix.round
+    results["rounds"] = [*(previous or {}).get("rounds", []),
+                         {"round": matrix.round, "kendall_w": results["kendall_w"],
+                          "kendall_note": results["kendall_note"], "complete_scorers": results["complete_scorers"]}]
+    if previous:
+        results["round_1"] = {k: v for k, v in previous.items() if k not in ("rounds", "round_1")}
     matrix.results = results
     matrix.status = MatrixStatus.CLOSED
     _bump(matrix, now)
     record(actor, "scoring.round_close", matrix, summary=plan.title[:200],
-           after={"plan_id": plan.id, "kendall_w": results["kendall_w"],
+           after={"plan_id": plan.id, "round": matrix.round, "kendall_w": results["kendall_w"],
                   "ranking": [c["id"] for c in results["candidates"]], "scorers": len(results["scorers"])})
     return results
 

@@ -13,7 +13,7 @@ from planapp.core.errors import Conflict, DomainError
 from planapp.core.permissions import Perm, can
 from planapp.extensions import db
 from planapp.plans.views import load_plan
-from planapp.scoring import judgements, queries, rounds, services, suggest
+from planapp.scoring import delphi, judgements, queries, rounds, services, suggest
 from planapp.scoring.models import CandidateOrigin, CriterionKind, MatrixStatus, WeightMethod
 from planapp.web.access import requires
 from planapp.web.htmx import render, render_fragment, trigger
@@ -55,7 +55,7 @@ def _context(plan, error: str | None = None, judged: judgements.Judged | None = 
             "may_edit": bool(can(current_user, Perm.EDIT_PLAN, plan)),
             "not_ready": rounds.readiness(matrix, candidates, criteria),
             "round_tasks": rounds.round_tasks(plan.id) if matrix and matrix.status != MatrixStatus.DRAFT else [],
-            "agencies": rounds.active_agencies(),
+            "agencies": rounds.active_agencies(), "round_panel": delphi.round_panel(plan.id, matrix),
             "top_ranked": rounds.top_ranked(matrix.results) if matrix and matrix.results else set()}
 
 
@@ -236,11 +236,12 @@ def save_ahp(plan_id: int):
 @bp.post("/round", endpoint="open_round")
 @requires(Perm.EDIT_PLAN)
 def open_round(plan_id: int):
-    """Open the scoring round: one scoring task per chosen agency; the candidates, criteria and weights freeze."""
+    """Open the scoring round: one scoring task per chosen agency and person; the candidates, criteria and weights
+    freeze."""
     plan = load_plan(plan_id, Perm.EDIT_PLAN)
     return _change(plan, lambda: rounds.open_round(current_user, plan, request.form.getlist("agency_ids"),
-                                                   request.form.get("days"), now()),
-                   lambda created: _("The scoring round is open: %(count)s agencies received a scoring task.",
+                                                   request.form.get("days"), now(), request.form.getlist("user_ids")),
+                   lambda created: _("The scoring round is open: %(count)s scoring tasks were sent.",
                                      count=len(created)))
 
 
