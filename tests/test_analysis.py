@@ -325,3 +325,17 @@ def test_english_readers_get_the_page_in_english_left_to_right(world, client):
     assert 'dir="ltr"' in page and "Location quotients" in page and "Key sectors" in page
     assert "Manufacturing <span" in page and "Shift-share" in page  # the sections' English names
     assert '"locale": "en"' in page
+
+
+def test_zero_totals_are_explained_instead_of_a_chart(world, client):
+    from planapp.indicators.models import IndicatorValue, Region
+
+    plan, supervisor, _ = world
+    province = db.session.scalar(sa.select(Region.id).where(Region.code == "EA"))
+    for value in db.session.scalars(sa.select(IndicatorValue).where(IndicatorValue.region_id == province,
+                                                                    IndicatorValue.year == 1403)):
+        value.value = 0
+    db.session.commit()
+    page = signed_in(client, supervisor).get(f"/plans/{plan.id}/analysis").text
+    assert "جمع مقدارها صفر است" in page and 'id="analysis-lq-table"' not in page and 'data-chart="lq"' not in page
+    assert 'id="analysis-shift-table"' in page  # shift-share still has its numbers (the province fell to zero)
