@@ -121,6 +121,13 @@ def test_the_inbox_filters_by_plan_stage_status_and_kind(ctx, w):
     assert titles(kind="submit_indicators", plan=w.plan.id) == {first.title}
     # Unknown values are ignored rather than failing.
     assert titles(stage="nowhere", kind="x", status="x", plan="۱") == {first.title, scoring.title, submitted.title}
+    # The plan is chosen from the filter form, open plans first.
+    closed = make_plan(w.sup, stage="closed", title="برنامهٔ آغازین")
+    form = doc(officer.get("/tasks/", query_string={"plan": other_plan.id}))
+    options = [(o.get("value"), o.text_content(), o.get("selected") is not None)
+               for o in form.xpath('//form[@id="task-search"]//select[@name="plan"]/option')]
+    assert options == [("", "همهٔ برنامه‌ها", False), (str(w.plan.id), w.plan.title, False),
+                       (str(other_plan.id), other_plan.title, True), (str(closed.id), closed.title, False)]
     # htmx asks for the list only.
     fragment = officer.get("/tasks/", query_string={"kind": "score_matrix"},
                            headers={"HX-Request": "true", "HX-Target": "task-list"})

@@ -14,6 +14,7 @@ from planapp.audit.models import AuditEvent
 from planapp.core.permissions import POLICY, Perm
 from planapp.core.text import fold
 from planapp.extensions import db
+from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
 from planapp.tasks.lifecycle import ACTIVE, TO_DO, TaskKind, TaskStatus
 from planapp.tasks.models import Task, TaskAttachment, TaskComment, guest_task_ids
@@ -84,6 +85,13 @@ def review_query(filters: TaskFilters) -> sa.Select:
 
 def review_queue(filters: TaskFilters, page: int, per_page: int) -> Pagination:
     return db.paginate(review_query(filters), page=page, per_page=per_page, error_out=False)
+
+
+def plan_choices(limit: int = 300) -> list[tuple[int, str]]:
+    """The inbox's plan filter: open plans first, then by title (a province holds tens of plans)."""
+    rows = db.session.execute(sa.select(Plan.id, Plan.title)
+                              .order_by((Plan.stage == Stage.CLOSED), Plan.title, Plan.id).limit(limit))
+    return [(plan_id, title) for plan_id, title in rows]
 
 
 def count_to_do(user: User) -> int:

@@ -37,7 +37,7 @@ def _filters() -> queries.TaskFilters:
 
 def _list_context(filters: queries.TaskFilters) -> dict:
     return {"filters": filters, "stages": list(Stage), "statuses": list(TaskStatus), "kinds": list(TaskKind),
-            "today": local_date(now())}
+            "today": local_date(now()), "plan_choices": queries.plan_choices}  # read by the full page alone
 
 
 @bp.get("/", endpoint="inbox")
