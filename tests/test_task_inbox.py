@@ -36,6 +36,7 @@ from tests.task_helpers import (
     doc,
     get,
     new_task,
+    page_text,
     task_world,
     titles_in,
 )
@@ -239,6 +240,32 @@ def test_exports_follow_the_filters(ctx, w, fmt):
     assert [row[3] for row in rows] == ["کار گردشگری"]
     rows = read_export(officer.get(f"/tasks/export.{fmt}", query_string={"q": "برنامه یکم"}), fmt)[1:]
     assert [row[3] for row in rows] == ["کار برنامهٔ یکم"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_export_over_the_limit_is_refused_in_persian_never_cut_short(ctx, w, fmt, monkeypatch):
+    from planapp.tasks import views
+
+    monkeypatch.setattr(views, "EXPORT_LIMIT", 2)
+    other_plan = make_plan(w.sup, title="برنامهٔ گردشگری")
+    for n in range(2):
+        new_task(w, w.agency_a, title=f"کار {n}", status=TaskStatus.SUBMITTED)
+    new_task(w, w.agency_a, title="کار گردشگری", plan=other_plan)
+    officer, reviewer = client_for(ctx, w.a1), client_for(ctx, w.sup)
+
+    response = officer.get(f"/tasks/export.{fmt}", query_string={"mine": 1, "status": "all"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/tasks/?mine=1&status=all"
+    page = officer.get(response.headers["Location"])
+    assert "بیش از 2 وظیفه" in page_text(page) and "پالایه‌ها" in page_text(page)  # digits folded
+    response = reviewer.get(f"/tasks/export.{fmt}", query_string={"list": "review", "status": "all"})
+    assert response.status_code == 302 and response.headers["Location"] == "/tasks/review?status=all"
+    # Exactly the limit, or fewer: every row is in the file.
+    rows = read_export(reviewer.get(f"/tasks/export.{fmt}", query_string={"list": "review"}), fmt)
+    assert sorted(row[3] for row in rows[1:]) == ["کار 0", "کار 1"]
+    rows = read_export(officer.get(f"/tasks/export.{fmt}", query_string={"status": "all", "plan": other_plan.id}),
+                       fmt)
+    assert [row[3] for row in rows[1:]] == ["کار گردشگری"]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

@@ -20,6 +20,7 @@ from planapp.plans.workflow import Stage
 from planapp.tasks import deadlines, queries, services
 from planapp.tasks.forms import ExtendForm, NewTaskForm
 from planapp.tasks.lifecycle import TaskKind, TaskStatus
+from planapp.tasks.models import Task
 from planapp.web.access import requires
 from planapp.web.filters import locale_code
 from planapp.web.htmx import render
@@ -67,10 +68,14 @@ EXPORT_LIMIT = 100_000
 @requires(Perm.VIEW_TASKS)
 def export(fmt: str):
     filters, today = _filters(), local_date(now())
-    if request.args.get("list") == "review" and can(current_user, Perm.REVIEW_TASK):
-        query = queries.review_query(filters)
-    else:
-        query = queries.inbox_query(current_user, filters, today)
+    review = request.args.get("list") == "review" and can(current_user, Perm.REVIEW_TASK)
+    query = queries.review_query(filters) if review else queries.inbox_query(current_user, filters, today)
+    if db.session.scalar(query.order_by(None).with_only_columns(Task.id).offset(EXPORT_LIMIT).limit(1)):
+        # Refused rather than cut short: a file missing rows without saying so would be read as complete.
+        flash(_("More than %(n)s tasks match: narrow the filters (plan, stage, status or kind) and export again.",
+                n=localized_digits(EXPORT_LIMIT)), "error")
+        args = {key: value for key, value in request.args.items() if key != "list"}
+        return redirect(url_for("tasks.review" if review else "tasks.inbox", **args))
     tasks = db.session.scalars(query.limit(EXPORT_LIMIT))
     columns = [("id", _("Number")), ("plan", _("Plan")), ("stage", _("Stage")), ("title", _("Task")),
                ("agency", _("Agency")), ("status", _("Status")), ("due_on", _("Due date")),
