@@ -174,6 +174,34 @@ def test_by_default_files_live_in_the_instance_folder_never_under_static(ctx, w,
         assert fetch(officer, guess).status_code == 404, guess
 
 
+def test_a_file_whose_transaction_does_not_commit_is_deleted_again(ctx, w, uploads, monkeypatch):
+    task = new_task(w, w.agency_a, status=TaskStatus.IN_PROGRESS)
+    # Rolled back by the caller after the file was written.
+    services.add_attachment(w.a1, task.id, "پیش‌نویس.pdf", PDF, NOW, 10 * MB)
+    assert len(files_on_disk(uploads)) == 1
+    db.session.rollback()
+    assert files_on_disk(uploads) == []
+
+    # An error after the file was written: the request fails and its session ends without a commit.
+    def audit_down(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("audit down")
+
+    officer, audit = client_for(ctx, w.a1), services._audit
+    monkeypatch.setattr(services, "_audit", audit_down)
+    with pytest.raises(RuntimeError, match="audit down"):
+        upload(officer, task, "گزارش.pdf", PDF)
+    assert files_on_disk(uploads) == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(TaskAttachment)) == 0
+
+    # Committed: the file stays, whatever the session does next.
+    monkeypatch.setattr(services, "_audit", audit)
+    assert upload(officer, task, "گزارش.pdf", PDF).status_code == 200
+    stored = db.session.scalars(sa.select(TaskAttachment.stored_name)).one()
+    db.session.rollback()
+    db.session.close()
+    assert files_on_disk(uploads) == [uploads / stored[:2] / stored]
+
+
 # --- soft delete of comments and files (D1) ----------------------------------------------------------------------
 
 
