@@ -313,6 +313,30 @@ def test_closing_ranks_with_both_methods_and_measures_agreement(three_scorers, c
     assert silent.agency.name in response.text
 
 
+def test_closing_cancels_the_work_left_on_the_round_and_keeps_submissions_for_review(three_scorers, client):
+    plan, supervisor, matrix, _candidates, silent = three_scorers
+    tasks = {t.agency_id: t for t in rounds.round_tasks(plan.id)}
+    submitted = next(t for agency, t in tasks.items() if agency != silent.agency_id)
+    submitted.status = TaskStatus.SUBMITTED
+    db.session.commit()
+    rounds.close_round(supervisor, plan, now())
+    db.session.commit()
+    db.session.expire_all()
+    statuses = {agency: t.status for agency, t in tasks.items()}
+    # The silent agency never scored, two scored without submitting: their tasks can change nothing now, so nobody
+    # is reminded of them; the submission waits for the supervisor.
+    assert statuses.pop(submitted.agency_id) == TaskStatus.SUBMITTED
+    assert set(statuses.values()) == {TaskStatus.CANCELLED} and len(statuses) == 3
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "task.cancel_round_closed")).all()
+    assert sorted(e.object_id for e in events) == sorted(t.id for a, t in tasks.items() if a != submitted.agency_id)
+    assert all(e.after == {"status": "cancelled", "matrix_id": matrix.id, "round": 1} for e in events)
+    # Their scores still count, and the task's history says why it was cancelled.
+    assert len(matrix.results["scorers"]) == 3
+    officer_task = tasks[silent.agency_id]
+    page = signed_in(client, silent).get(f"/tasks/{officer_task.id}/").text
+    assert "دور امتیازدهی بسته شد" in page
+
+
 def test_one_scorer_gives_results_without_agreement(world, client):
     plan, supervisor, officer, _other = world
     matrix = build(plan, supervisor)

@@ -312,6 +312,10 @@ def close_round(actor: User, plan: Plan, now: datetime) -> dict:
         results["round_1"] = {k: v for k, v in previous.items() if k not in ("rounds", "round_1")}
     matrix.results = results
     matrix.status = MatrixStatus.CLOSED
+    # Work left on the round's tasks can no longer count: cancel them, so nobody is reminded of them. Submissions
+    # stay for the supervisor's review.
+    tasks.cancel_tasks([t for t in scorers.current_tasks(plan.id, matrix) if t.status in TO_DO], actor,
+                       "task.cancel_round_closed", {"matrix_id": matrix.id, "round": matrix.round})
     _bump(matrix, now)
     record(actor, "scoring.round_close", matrix, summary=plan.title[:200],
            after={"plan_id": plan.id, "round": matrix.round, "kendall_w": results["kendall_w"],

@@ -149,11 +149,17 @@ def cancel_left_behind(plan: Plan, stage: Stage, actor: User | None, now: dateti
     no longer change anything. Mandatory tasks (a move back keeps them for the return) and submissions waiting
     for review stay."""
     tasks = list(db.session.scalars(sa.select(Task).where(left_behind(plan, stage))))
+    return cancel_tasks(tasks, actor, "task.cancel_stage_left", {"stage": stage.value})
+
+
+def cancel_tasks(tasks: list[Task], actor: User | None, audit_action: str, context: dict[str, Any]) -> int:
+    """Cancel work that can no longer change anything, each audited under `audit_action` (the task history names
+    why); the caller has chosen tasks still to do."""
     for task in tasks:
         before = {"status": task.status.value}
         task.status = TaskStatus.CANCELLED
-        record(actor, "task.cancel_stage_left", task, summary=task.title, before=before,
-               after={"status": task.status.value, "stage": stage.value})
+        record(actor, audit_action, task, summary=task.title, before=before,
+               after={"status": task.status.value, **context})
     db.session.flush()
     return len(tasks)
 
