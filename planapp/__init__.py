@@ -135,6 +135,8 @@ def register_blueprints(app: Flask) -> None:
                       delegations_bp, outbox_bp, email_preferences_bp, invitations_bp, password_bp, decisions_bp,
                       indicators_bp, regions_bp, sectors_bp, swot_bp, task_indicators_bp, imports_bp):
         app.register_blueprint(blueprint)
+    import planapp.scoring.results_views  # noqa: F401  (the results page and its export: routes on scoring_bp)
+
     app.register_blueprint(scoring_bp)
     app.register_blueprint(analysis_bp)
     app.register_blueprint(task_scores_bp)

@@ -35,3 +35,28 @@ def known_quotients(sector_names: dict[str, str] | None = None) -> dict[str, int
     db.session.add_all(rows)
     db.session.commit()
     return {code: sector.id for code, sector in sectors.items()}
+
+
+def closed_round(plan, supervisor, scorers, candidates=("گردشگری", "فرش"), criteria=("اشتغال", "مصرف آب"),
+                 weights=("3", "1"), kinds=("benefit", "cost")):
+    """A scoring round on `plan` opened for the scorers' agencies, every cell scored by each (scorer n gives
+    candidate i on criterion j the score 1 + (n + 2i + j) % 9), closed. Returns the matrix."""
+    from planapp.scoring import queries, rounds, services
+
+    for name in candidates:
+        services.add_candidate(supervisor, plan, name, now())
+    made = [services.add_criterion(supervisor, plan, name, kind, now())
+            for name, kind in zip(criteria, kinds, strict=True)]
+    matrix = queries.get_active_matrix(plan.id)
+    services.set_direct_weights(supervisor, plan, {c.id: w for c, w in zip(made, weights, strict=True)},
+                                matrix.version, now())
+    tasks = rounds.open_round(supervisor, plan, sorted({u.agency_id for u in scorers}), "7", now())
+    by_agency = {t.agency_id: t for t in tasks}
+    for n, user in enumerate(scorers):
+        for i, candidate in enumerate(queries.list_candidates(matrix.id)):
+            for j, criterion in enumerate(queries.list_criteria(matrix.id)):
+                rounds.save_score(user, by_agency[user.agency_id], candidate.id, criterion.id,
+                                  str(1 + (n + 2 * i + j) % 9), now())
+    rounds.close_round(supervisor, plan, now())
+    db.session.commit()
+    return matrix

@@ -1,6 +1,7 @@
 """A scoring round in a real browser: a supervisor opens it for three agencies, three officers score their grids
 cell by cell (each saved on change, the progress counting up without a reload, a bad value refused in place), the
-supervisor closes the round, reads the ranking and confirms the driving cores."""
+supervisor closes the round, reads the ranking, confirms the driving cores and opens the results page (tables and
+two Chart.js charts, no CSP violation)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from planapp.core.clock import now
+from planapp.core.i18n import format_number
 from planapp.extensions import db
 from planapp.scoring import queries, services
 from planapp.tasks.lifecycle import TaskKind
@@ -92,4 +94,24 @@ def test_a_round_with_three_stakeholders_to_confirmed_cores(live_server, context
     expect(page.locator("#scoring-cores")).to_contain_text("گردشگری سلامت")
     assert_same_document(page)
     page.screenshot(path=artifacts / f"scoring-round-{backend}.png", full_page=True)
+
+    # The results page (a boosted link): both charts drawn by Chart.js, the tables showing the stored results.
+    page.locator("#scoring-results-link").click()
+    charts = page.locator("#results-charts")
+    expect(charts).to_have_attribute("data-charts", "ready")
+    assert_same_document(page)
+    drawn = page.evaluate("() => [...document.querySelectorAll('#results-charts canvas')].map(c => "
+                          "Boolean(window.Chart.getChart(c)) && c.width > 0 && c.height > 0)")
+    assert drawn == [True, True]
+    db.session.rollback()
+    stored = queries.get_active_matrix(plan_id).results["candidates"]
+    rows = page.locator("#results-ranking-table tbody tr")
+    expect(rows).to_have_count(2)
+    for n, candidate in enumerate(stored):
+        expect(rows.nth(n).locator("th")).to_contain_text(candidate["name"])
+        expect(rows.nth(n).locator("td").nth(2)).to_have_text(format_number(candidate["topsis"], "fa", 3))
+        expect(rows.nth(n).locator("td").nth(0)).to_have_text(format_number(candidate["weighted_sum"], "fa", 3))
+    expect(page.locator("#results-cores")).to_contain_text("گردشگری سلامت")
+    expect(page.locator("#results-agreement")).to_contain_text("توافق")
+    page.screenshot(path=artifacts / f"scoring-results-{backend}.png", full_page=True)
     watch.assert_clean(page)

@@ -203,7 +203,7 @@ def situation_data(plan: Plan, task_id: int, officer: User) -> list[int]:
 def scoring_matrix(plan: Plan, author: User, task_id: int) -> None:
     """A scoring matrix with a candidate, two criteria weighted by one pairwise judgement, and a score."""
     matrix = ScoringMatrix(plan_id=plan.id, created_by_id=author.id, created_at=now(), updated_at=now(),
-                           weight_method="ahp", consistency_ratio=0.0, results={"scorers": [author.id]})
+                           weight_method="ahp", consistency_ratio=0.0)
     db.session.add(matrix)
     db.session.flush()
     first, second = (Criterion(matrix_id=matrix.id, name=name, weight=weight, position=n)
@@ -216,6 +216,16 @@ def scoring_matrix(plan: Plan, author: User, task_id: int) -> None:
     db.session.add(Score(matrix_id=matrix.id, task_id=task_id, candidate_id=candidate.id, criterion_id=first.id,
                          user_id=author.id, value=7, updated_at=now()))
     db.session.add(RoundTask(task_id=task_id, matrix_id=matrix.id, round=1))
+    # Its round closed, so the results page and its export have something to show.
+    matrix.status = "closed"
+    matrix.results = {"top_k": 1, "kendall_w": None, "kendall_note": "به دست‌کم دو امتیازدهنده نیاز است.",
+                      "complete_scorers": 0, "cells": 2, "not_scored": [{"task_id": task_id, "name": "دستگاه"}],
+                      "criteria": [{"id": c.id, "name": c.name, "kind": "benefit", "weight": c.weight}
+                                   for c in (first, second)],
+                      "candidates": [{"id": candidate.id, "name": candidate.name, "mean": [7.0, 5.0],
+                                      "weighted_sum": 1.0, "rank_weighted_sum": 1, "topsis": 1.0, "rank_topsis": 1,
+                                      "p_top": 1.0}],
+                      "scorers": [{"user_id": author.id, "name": author.name, "cells": 1}]}
 
 
 def plans_with_requests() -> dict[str, list[int]]:

@@ -35,6 +35,7 @@ EXPECTED: dict[Perm, set[Role]] = {
     Perm.VIEW_INDICATORS: {A, S, OF, V, C},  # participants contribute where invited, they do not browse data
     Perm.IMPORT_INDICATORS: {S, OF},  # officers their agency's indicators; admins keep the catalog only
     Perm.INVITE_PARTICIPANT: {A, S},
+    Perm.VIEW_SCORING: {A, S, OF, V, C},  # the scoring results name each scorer: not for participants
 }
 
 

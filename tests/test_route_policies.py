@@ -120,6 +120,8 @@ ROUTE_MATRIX: dict[str, object] = {
        for name in ("page", "add_candidate", "rename_candidate", "remove_candidate", "add_criterion",
                     "update_criterion", "remove_criterion", "weights", "ahp_result", "save_ahp", "open_round",
                     "close_round", "confirm_cores")},
+    "scoring.results": Perm.VIEW_SCORING,  # the results page and its export: whoever reads the plan's analysis
+    "scoring.results_export": Perm.VIEW_SCORING,
     "analysis.page": Perm.VIEW_INDICATORS,  # the analysis page: readers of situation data who may see the plan
     "analysis.upload_io": Perm.EDIT_PLAN,  # the plan's input-output table: its supervisors
     "analysis.io_template": Perm.EDIT_PLAN,
@@ -138,8 +140,9 @@ TASK_ROUTES = {"task.detail", "task.comments", "task.download", "task_indicators
 IMPORT_ROUTES = {"imports.detail", "imports.progress"}
 # Supervisors asking for the inbox are sent to their review queue.
 SUPERVISORS_SENT_ON = {"tasks.inbox"}
-# Allowed, but the sample object has nothing to serve: the sample request has no signed resolution file.
-ANSWERS_404_WHEN_ALLOWED = {"approvals.resolution_document"}
+# Allowed, but the sample object has nothing to serve: the sample request has no signed resolution file, the
+# sample plan no closed scoring round to export.
+ANSWERS_404_WHEN_ALLOWED = {"approvals.resolution_document", "scoring.results_export"}
 # Public pages every visitor gets with 200 — except the sign-in page, which sends a signed-in user on.
 SENDS_SIGNED_IN_USERS_ON = {"accounts.login"}
 # A link from an e-mail, sent to someone else than the users walking the matrix: those allowed get 403.

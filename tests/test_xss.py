@@ -42,7 +42,7 @@ PLAN_AREAS = ("plans.", "approvals.", "notifications.", "tasks.", "task.", "swot
               "task_indicators.",  # the indicator grid: tests/test_indicator_grid.py
               "imports.",  # indicator imports (supervisors and officers): tests/test_indicator_imports_views.py
               "analysis.",  # the analysis page and its input-output table: tests/test_analysis.py
-              "scoring.")  # the scoring matrix: tests/test_scoring_views.py
+              "scoring.")  # the scoring matrix: tests/test_scoring_views.py; its results: tests/test_scoring_results.py
 LINK_AREAS = ("decisions.",)  # decision links open for their supervisor only: see tests/test_decision_links.py
 
 PAYLOADS = [

@@ -157,7 +157,24 @@ def to_xlsx(columns: Columns, rows: Iterable[Mapping[str, Any] | object], sheet_
     Bold, frozen header; right-to-left sheet when ``rtl``; dates and numbers typed; text neutralised and stored as
     strings.
     """
+    return to_xlsx_sheets([(sheet_title, columns, rows)], rtl)
+
+
+Sheet = tuple[str, Columns, Iterable[Mapping[str, Any] | object]]
+
+
+def to_xlsx_sheets(sheets: Sequence[Sheet], rtl: bool) -> bytes:
+    """A workbook of several sheets, each ``(title, columns, rows)`` written as ``to_xlsx`` writes its one."""
     workbook = Workbook(write_only=True)
+    for sheet_title, columns, rows in sheets:
+        _write_sheet(workbook, sheet_title, columns, rows, rtl)
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def _write_sheet(workbook: Workbook, sheet_title: str, columns: Columns,
+                 rows: Iterable[Mapping[str, Any] | object], rtl: bool) -> None:
     sheet = workbook.create_sheet(_sheet_title(sheet_title))
     sheet.sheet_view.rightToLeft = bool(rtl)
     sheet.freeze_panes = "A2"
@@ -168,9 +185,6 @@ def to_xlsx(columns: Columns, rows: Iterable[Mapping[str, Any] | object], sheet_
     for row in rows:
         values = [_typed(_lookup(row, key)) for key in keys]
         sheet.append([_text_cell(sheet, value) if isinstance(value, str) else value for value in values])
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
 
 
 def export_filename(base: str, extension: str, when: date) -> str:

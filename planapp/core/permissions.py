@@ -61,6 +61,7 @@ class Perm(enum.StrEnum):
     MANAGE_INDICATORS = "manage_indicators"  # the indicator catalog, regions and sectors
     VIEW_INDICATORS = "view_indicators"  # the indicator explorer: values, charts, exports
     IMPORT_INDICATORS = "import_indicators"  # upload CSV/XLSX values: officers their agency's indicators only
+    VIEW_SCORING = "view_scoring"  # a plan's scoring matrix read-only, its round's results, their export
 
 
 _PLAN_WORK = frozenset(
@@ -68,9 +69,10 @@ _PLAN_WORK = frozenset(
      Perm.VIEW_TASKS, Perm.REVIEW_TASK}
 )
 _TASK_WORK = frozenset({Perm.VIEW_TASKS, Perm.WORK_ON_TASK})
-# The province's situation data is read by everyone who prepares, oversees or approves plans. Participants (NGOs,
-# the private sector, invited experts) contribute only where they are invited (DESIGN.md), so they do not browse it.
-_READ_SITUATION = frozenset({Perm.VIEW_INDICATORS})
+# The province's situation data and the analysis built on it (the scoring round's results, with each scorer's
+# scores) are read by everyone who prepares, oversees or approves plans. Participants (NGOs, the private sector,
+# invited experts) contribute only where they are invited (DESIGN.md), so they browse neither.
+_READ_SITUATION = frozenset({Perm.VIEW_INDICATORS, Perm.VIEW_SCORING})
 
 # The declared matrix. Tests walk every cell of it; a new permission must be placed here.
 # Admins keep the system but take no part in plan decisions (separation of duties).
@@ -162,6 +164,7 @@ def _import_is_theirs(user: Any, upload: Any) -> Decision:
 OBJECT_RULES: dict[Perm, Callable[[Any, Any], Decision]] = {
     Perm.DEACTIVATE_USER: _not_yourself,
     Perm.VIEW_PLANS: _published_for_viewers,
+    Perm.VIEW_SCORING: _published_for_viewers,
     Perm.EDIT_PLAN: _plan_is_open,
     Perm.REQUEST_TRANSITION: _plan_is_open,
     Perm.DECIDE_TRANSITION: _four_eyes,
