@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from planapp.audit.models import AuditEvent
 from planapp.core.clock import now
-from planapp.core.errors import ValidationFailed
+from planapp.core.errors import Conflict, ValidationFailed
 from planapp.extensions import db
+from planapp.plans.workflow import Stage
 from planapp.scoring import queries, rounds, services
 from planapp.scoring.models import MatrixStatus, Score
 from planapp.tasks import services as task_services
@@ -395,6 +396,27 @@ def closed_round(world):
     rounds.close_round(supervisor, plan, now())
     db.session.commit()
     return plan, supervisor, officer, matrix, queries.list_candidates(matrix.id)
+
+
+def test_past_analysis_the_matrix_and_cores_are_read_only_until_the_plan_is_sent_back(closed_round, client):
+    plan, supervisor, _officer, matrix, candidates = closed_round
+    rounds.confirm_cores(supervisor, plan, [candidates[0].id], {}, now())
+    plan.stage = Stage.GOALS  # the goals stage builds on these cores
+    db.session.commit()
+    browser = signed_in(client, supervisor)
+    response = post(browser, f"/plans/{plan.id}/scoring/cores", {"core": [str(candidates[1].id)]})
+    assert response.status_code == 409 and "مرحله تحلیل" in response.text
+    with pytest.raises(Conflict):
+        services.add_candidate(supervisor, plan, "زعفران", now())
+    db.session.rollback()
+    db.session.expire_all()
+    assert [c.id for c in rounds.confirmed_cores(plan.id)] == [candidates[0].id]
+    assert count(AuditEvent, AuditEvent.action == "scoring.cores_confirm") == 1
+    plan.stage = Stage.ANALYSIS  # sent back: the supervisor may choose again
+    db.session.commit()
+    assert post(browser, f"/plans/{plan.id}/scoring/cores", {"core": [str(candidates[1].id)]}).status_code == 200
+    db.session.expire_all()
+    assert [c.id for c in rounds.confirmed_cores(plan.id)] == [candidates[1].id]
 
 
 def test_the_supervisor_confirms_top_cores_and_another_with_a_reason(closed_round, client):

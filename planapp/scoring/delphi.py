@@ -20,13 +20,13 @@ from planapp.accounts.models import User
 from planapp.audit.services import record
 from planapp.core.errors import ValidationFailed
 from planapp.core.i18n import local_date
-from planapp.core.permissions import Perm, can, require
+from planapp.core.permissions import Perm, can
 from planapp.extensions import db
 from planapp.plans.models import Plan
 from planapp.scoring import queries, scorers
 from planapp.scoring.models import MatrixStatus, ScoringMatrix
 from planapp.scoring.rounds import round_days
-from planapp.scoring.services import _bump
+from planapp.scoring.services import _bump, require_changeable
 from planapp.tasks import services as tasks
 from planapp.tasks.lifecycle import TaskKind
 from planapp.tasks.models import Task
@@ -46,7 +46,7 @@ def second_round_refusal(matrix: ScoringMatrix | None) -> str | None:
 def open_second_round(actor: User, plan: Plan, days: Any, now: datetime) -> list[Task]:
     """One personal task per first-round scorer who can still work on tasks, due in `days` days; the round reopens
     as round 2."""
-    require(actor, Perm.EDIT_PLAN, plan)
+    require_changeable(actor, plan)
     matrix = queries.get_active_matrix(plan.id)
     matrix = scorers.lock(matrix) if matrix is not None else None
     problem = second_round_refusal(matrix)

@@ -29,7 +29,7 @@ from planapp.plans.models import Plan
 from planapp.scoring import queries, scorers
 from planapp.scoring.messages import analytics_message
 from planapp.scoring.models import Candidate, Criterion, CriterionKind, MatrixStatus, Score, ScoringMatrix
-from planapp.scoring.services import _bump
+from planapp.scoring.services import _bump, require_changeable
 from planapp.tasks import services as tasks
 from planapp.tasks.lifecycle import TO_DO, TaskKind
 from planapp.tasks.models import Task
@@ -60,7 +60,7 @@ def open_round(actor: User, plan: Plan, agency_ids: list[Any], days: Any, now: d
                user_ids: list[Any] = ()) -> list[Task]:
     """Freeze the matrix and address one scoring task to each chosen agency and each chosen person (a personal task:
     participants see only those), due in `days` days."""
-    require(actor, Perm.EDIT_PLAN, plan)
+    require_changeable(actor, plan)
     matrix = queries.get_active_matrix(plan.id)
     matrix = scorers.lock(matrix) if matrix is not None else None
     if matrix is not None and matrix.status != MatrixStatus.DRAFT:
@@ -282,7 +282,7 @@ def compute_results(candidates: list[Candidate], criteria: list[Criterion], scor
 
 def close_round(actor: User, plan: Plan, now: datetime) -> dict:
     """Aggregate and rank, keep the results on the matrix, close it; tasks nobody scored on are listed."""
-    require(actor, Perm.EDIT_PLAN, plan)
+    require_changeable(actor, plan)
     matrix = queries.get_active_matrix(plan.id)
     matrix = scorers.lock(matrix) if matrix is not None else None  # a score being saved now lands first or not at all
     if matrix is None or matrix.status != MatrixStatus.OPEN:
@@ -339,7 +339,7 @@ def confirm_cores(actor: User, plan: Plan, chosen: list[Any], reasons: dict[int,
                   now: datetime) -> list[Candidate]:
     """Confirm the plan's driving cores after the round: the top ranked as they are, any other with a written reason.
     Candidates not chosen are no longer confirmed."""
-    require(actor, Perm.EDIT_PLAN, plan)
+    require_changeable(actor, plan)
     matrix = queries.get_active_matrix(plan.id)
     if matrix is None or matrix.status != MatrixStatus.CLOSED or not matrix.results:
         raise ValidationFailed(_l("Close the scoring round before confirming the driving cores."))

@@ -20,11 +20,12 @@ from planapp.agencies.models import Agency
 from planapp.audit.services import record
 from planapp.core.errors import ValidationFailed
 from planapp.core.i18n import local_date
-from planapp.core.permissions import Perm, Role, can, require
+from planapp.core.permissions import Perm, Role, can
 from planapp.extensions import db
 from planapp.plans.models import Plan
 from planapp.scoring import queries
 from planapp.scoring.models import MatrixStatus, RoundTask, Score, ScoringMatrix
+from planapp.scoring.services import require_changeable
 from planapp.tasks import services as tasks
 from planapp.tasks.lifecycle import TaskKind, TaskStatus
 from planapp.tasks.models import Task
@@ -107,7 +108,7 @@ def choose_agencies(agency_ids: list[Any]) -> list[Agency]:
 
 def add_scorer(actor: User, plan: Plan, agency_id: Any, user_id: Any, now: datetime) -> Task:
     """While a round is open: one more scoring task, for an agency or a person, due with the round's tasks."""
-    require(actor, Perm.EDIT_PLAN, plan)
+    require_changeable(actor, plan)
     matrix = queries.get_active_matrix(plan.id)
     matrix = lock(matrix) if matrix is not None else None
     if matrix is None or matrix.status != MatrixStatus.OPEN:

@@ -23,6 +23,7 @@ from planapp.core.i18n import ascii_digits
 from planapp.core.permissions import Perm, require
 from planapp.extensions import db
 from planapp.plans.models import Plan
+from planapp.plans.workflow import Stage
 from planapp.scoring import queries
 from planapp.scoring.judgements import SCALE_VALUES, Judged, judge, pairs, stored_choices
 from planapp.scoring.models import (
@@ -43,13 +44,26 @@ def stale() -> Conflict:
     return Conflict(_l("Someone else changed this matrix after you opened it. Nothing was saved: look again."))
 
 
+# The goals stage builds on the driving cores the analysis confirmed: past analysis the matrix, its rounds and its
+# cores only change after the plan is sent back to analysis (the workflow's back_to_analysis).
+CHANGEABLE_STAGES = frozenset({Stage.SITUATION_ASSESSMENT, Stage.ANALYSIS})
+
+
+def require_changeable(actor: User, plan: Plan) -> None:
+    """The one check before any change to a plan's matrix, round or cores: its supervisor, before goals."""
+    require(actor, Perm.EDIT_PLAN, plan)
+    if plan.stage not in CHANGEABLE_STAGES:
+        raise Conflict(_l("The plan has left the analysis stage: its scoring matrix and driving cores can only be "
+                          "read. To change them, send the plan back to analysis."))
+
+
 def editable(matrix: ScoringMatrix) -> None:
     if matrix.status != MatrixStatus.DRAFT:
         raise ValidationFailed(_l("The matrix can only be changed while it is a draft."))
 
 
 def get_or_create_matrix(actor: User, plan: Plan, now: datetime) -> ScoringMatrix:
-    require(actor, Perm.EDIT_PLAN, plan)
+    require_changeable(actor, plan)
     matrix = queries.get_active_matrix(plan.id)
     if matrix is None:
         # Two first changes at once (a candidate and a criterion) must not make two matrices: the plan's row lock
@@ -138,7 +152,7 @@ def add_candidate(actor: User, plan: Plan, name: str, now: datetime, origin: str
 
 
 def _candidate(actor: User, plan: Plan, candidate_id: Any) -> tuple[ScoringMatrix, Candidate]:
-    require(actor, Perm.EDIT_PLAN, plan)
+    require_changeable(actor, plan)
     matrix = queries.get_active_matrix(plan.id)
     candidate = queries.get_candidate(matrix.id, candidate_id) if matrix and isinstance(candidate_id, int) else None
     if candidate is None:
@@ -204,7 +218,7 @@ def add_criterion(actor: User, plan: Plan, name: str, kind: str | None, now: dat
 
 
 def _criterion(actor: User, plan: Plan, criterion_id: Any) -> tuple[ScoringMatrix, Criterion]:
-    require(actor, Perm.EDIT_PLAN, plan)
+    require_changeable(actor, plan)
     matrix = queries.get_active_matrix(plan.id)
     criterion = queries.get_criterion(matrix.id, criterion_id) if matrix and isinstance(criterion_id, int) else None
     if criterion is None:
@@ -282,7 +296,7 @@ class WeightsSaved:
 def set_direct_weights(actor: User, plan: Plan, typed: dict[int, Any], matrix_version: Any,
                        now: datetime) -> WeightsSaved:
     """Weights typed for every criterion, scaled to add up to 1. Negative, blank, or all-zero weights are refused."""
-    require(actor, Perm.EDIT_PLAN, plan)
+    require_changeable(actor, plan)
     matrix = queries.get_active_matrix(plan.id)
     if matrix is None:
         raise ValidationFailed(_l("Add criteria first."))
@@ -315,7 +329,7 @@ def save_judgements(actor: User, plan: Plan, choices: dict[tuple[int, int], str]
                     now: datetime) -> Judged:
     """Store the pairwise judgements and the weights AHP derives from them, with the consistency ratio (kept even
     above 0.1: the page warns, the supervisor decides)."""
-    require(actor, Perm.EDIT_PLAN, plan)
+    require_changeable(actor, plan)
     matrix = queries.get_active_matrix(plan.id)
     if matrix is None:
         raise ValidationFailed(_l("Add at least two criteria to compare them."))
