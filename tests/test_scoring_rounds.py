@@ -406,6 +406,8 @@ def test_past_analysis_the_matrix_and_cores_are_read_only_until_the_plan_is_sent
     browser = signed_in(client, supervisor)
     response = post(browser, f"/plans/{plan.id}/scoring/cores", {"core": [str(candidates[1].id)]})
     assert response.status_code == 409 and "مرحله تحلیل" in response.text
+    page = browser.get(f"/plans/{plan.id}/scoring").text  # read, without the forms that would be refused
+    assert 'id="scoring-read-only"' in page and "/scoring/cores" not in page and "/scoring/candidates" not in page
     with pytest.raises(Conflict):
         services.add_candidate(supervisor, plan, "زعفران", now())
     db.session.rollback()

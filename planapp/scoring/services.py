@@ -20,7 +20,7 @@ from planapp.accounts.models import User
 from planapp.audit.services import record
 from planapp.core.errors import Conflict, ValidationFailed
 from planapp.core.i18n import ascii_digits
-from planapp.core.permissions import Perm, require
+from planapp.core.permissions import Perm, can, require
 from planapp.extensions import db
 from planapp.plans.models import Plan
 from planapp.plans.workflow import Stage
@@ -55,6 +55,11 @@ def require_changeable(actor: User, plan: Plan) -> None:
     if plan.stage not in CHANGEABLE_STAGES:
         raise Conflict(_l("The plan has left the analysis stage: its scoring matrix and driving cores can only be "
                           "read. To change them, send the plan back to analysis."))
+
+
+def may_change(user: User, plan: Plan) -> bool:
+    """What the page shows: the forms only where require_changeable would pass."""
+    return bool(can(user, Perm.EDIT_PLAN, plan)) and plan.stage in CHANGEABLE_STAGES
 
 
 def editable(matrix: ScoringMatrix) -> None:

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from planapp.core.clock import now
 from planapp.core.errors import Conflict, DomainError
-from planapp.core.permissions import Perm, can
+from planapp.core.permissions import Perm
 from planapp.extensions import db
 from planapp.plans.views import load_plan
 from planapp.scoring import delphi, judgements, queries, rounds, services, suggest
@@ -52,7 +52,8 @@ def _context(plan, error: str | None = None, judged: judgements.Judged | None = 
             "key_sectors": suggest.key_sector_suggestions(plan.id, _locale(), candidates),
             "weights_complete": bool(criteria) and all(c.weight is not None for c in criteria),
             "ahp_method": matrix is not None and matrix.weight_method == WeightMethod.AHP,
-            "may_edit": bool(can(current_user, Perm.EDIT_PLAN, plan)),
+            "may_edit": services.may_change(current_user, plan),
+            "past_analysis": plan.stage not in services.CHANGEABLE_STAGES,
             "not_ready": rounds.readiness(matrix, candidates, criteria),
             "round_tasks": rounds.round_tasks(plan.id) if matrix and matrix.status != MatrixStatus.DRAFT else [],
             "agencies": rounds.active_agencies(), "round_panel": delphi.round_panel(plan.id, matrix),
