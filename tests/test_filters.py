@@ -44,3 +44,8 @@ def test_file_sizes_never_read_zero_and_use_the_languages_digits(ctx):
     sizes = {"a": 312, "b": 1536, "c": 12_900_000}
     assert render_in(ctx, "fa", template, **sizes) == "۳۱۲ بایت | ۱٫۵ کیلوبایت | ۱۲٫۳ مگابایت"
     assert render_in(ctx, "en", template, **sizes) == "312 bytes | 1.5 KB | 12.3 MB"
+
+
+def test_a_users_file_name_keeps_its_place_in_a_persian_sentence_and_stays_escaped(ctx):
+    html = render_in(ctx, "fa", "«{{ name|isolate }}»، {{ 8|digits }}", name="<b>جدول</b>.xlsx")
+    assert html == "«\u2068&lt;b&gt;جدول&lt;/b&gt;.xlsx\u2069»، ۸"

@@ -64,6 +64,12 @@ def filesize(size: int | None) -> str:
     return _("%(n)s MB", n=num(size / (1024 * 1024), 1))
 
 
+def isolate(value: Any) -> str:
+    """Text from users (a file name like «جدول.xlsx») inside a sentence: Unicode first-strong isolate marks keep
+    its direction from reordering the words around it, where a <bdi> cannot go (inside a translated message)."""
+    return f"\u2068{value}\u2069"
+
+
 def unread_notifications() -> int:
     from flask_login import current_user
 
@@ -97,6 +103,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(digits, "digits")
     app.add_template_filter(version, "version")
     app.add_template_filter(filesize, "filesize")
+    app.add_template_filter(isolate, "isolate")
     app.add_template_global(can, "can")
     app.add_template_global(Perm, "Perm")
     app.add_template_global(locale_code, "locale_code")
