@@ -170,9 +170,9 @@ def _seed_plans() -> None:
                                          "description": "نمونهٔ آزمایشی برای آشنایی با سامانه."}, now())
         stage = FIRST_STAGE
         while stage != Stage(final):
+            if stage == Stage.ANALYSIS:  # before the stage's own tasks are finished: the round uses them
+                _confirmed_cores(plan, asker)
             _finish_stage_tasks(plan.id, stage)
-            if stage == Stage.ANALYSIS:
-                _confirmed_cores(plan.id, asker.id)
             move = next(t for t in transitions_from(stage) if t.kind == "advance")
             request = approvals.request_transition(asker, plan.id, move.event, "", now())
             if move.council:
@@ -213,18 +213,43 @@ def _seed_io_table() -> None:
     db.session.flush()
 
 
-def _confirmed_cores(plan_id: int, supervisor_id: int) -> None:
-    """Demo history: a plan past analysis left it with its driving cores confirmed (the stage's exit check)."""
-    from planapp.core.clock import now
-    from planapp.scoring.models import Candidate, MatrixStatus, ScoringMatrix
+# The demo's closed scoring round: three agencies score three candidates on three criteria (one a cost), so the
+# results page, its charts and its export are filled, and the two top-ranked candidates are the confirmed cores.
+DEMO_CANDIDATES = ("صنایع ماشین‌سازی و خودرو", "کشاورزی و صنایع غذایی", "گردشگری سلامت")
+DEMO_CRITERIA = (("اشتغال‌زایی", "benefit", "5"), ("مزیت صادراتی", "benefit", "3"), ("مصرف آب", "cost", "2"))
+DEMO_SCORES = {"officer.industry": ((9, 8, 3), (6, 5, 8), (5, 4, 2)),
+               "officer.agri": ((8, 7, 4), (8, 6, 7), (4, 5, 3)),
+               "officer.heritage": ((7, 8, 3), (5, 6, 6), (7, 5, 2))}
 
-    matrix = ScoringMatrix(plan_id=plan_id, status=MatrixStatus.CLOSED, created_by_id=supervisor_id,
-                           created_at=now(), updated_at=now())
-    db.session.add(matrix)
-    db.session.flush()
-    for position, name in enumerate(("صنایع ماشین‌سازی و خودرو", "کشاورزی و صنایع غذایی", "گردشگری سلامت")):
-        db.session.add(Candidate(matrix_id=matrix.id, name=name, position=position,
-                                 confirmed_at=now() if position < 2 else None))
+
+def _confirmed_cores(plan, supervisor: User) -> None:
+    """Demo history: a plan past analysis left it after a real scoring round, with its driving cores confirmed."""
+    from planapp.core.clock import now
+    from planapp.scoring import queries, rounds, services
+    from planapp.tasks import services as tasks
+
+    for name in DEMO_CANDIDATES:
+        services.add_candidate(supervisor, plan, name, now())
+    criteria = [services.add_criterion(supervisor, plan, name, kind, now()) for name, kind, _ in DEMO_CRITERIA]
+    matrix = queries.get_active_matrix(plan.id)
+    services.set_direct_weights(supervisor, plan, {c.id: w for c, (_, _, w) in zip(criteria, DEMO_CRITERIA,
+                                                                                     strict=True)},
+                                matrix.version, now())
+    officers = [db.session.scalar(sa.select(User).where(User.email == demo_email(local))) for local in DEMO_SCORES]
+    by_agency = {t.agency_id: t for t in rounds.open_round(supervisor, plan, [o.agency_id for o in officers], "14",
+                                                           now())}
+    candidates = queries.list_candidates(matrix.id)
+    for officer, grid in zip(officers, DEMO_SCORES.values(), strict=True):
+        task = by_agency[officer.agency_id]
+        if task.status.value == "open":
+            tasks.apply_action(officer, task.id, "take", now())
+        for candidate, row in zip(candidates, grid, strict=True):
+            for criterion, value in zip(criteria, row, strict=True):
+                rounds.save_score(officer, task, candidate.id, criterion.id, str(value), now())
+        tasks.apply_action(officer, task.id, "submit", now())
+        tasks.apply_action(supervisor, task.id, "accept", now())
+    results = rounds.close_round(supervisor, plan, now())
+    rounds.confirm_cores(supervisor, plan, [c["id"] for c in results["candidates"][:2]], {}, now())
     db.session.flush()
 
 

@@ -85,6 +85,25 @@ def test_demo_logins_work(client):
     assert client.get("/admin/users/").status_code == 200
 
 
+def test_the_demo_plan_past_analysis_shows_a_real_closed_round(client):
+    """The monitored demo plan left analysis after a scoring round its agencies scored: results, agreement and
+    the two top-ranked candidates confirmed, readable on the results page."""
+    from planapp.plans.models import Plan
+    from planapp.scoring import queries, rounds
+
+    assert invoke(client.application, "seed-demo").exit_code == 0
+    plan = db.session.scalar(sa.select(Plan).where(Plan.stage == "monitoring"))
+    results = queries.get_active_matrix(plan.id).results
+    assert len(results["scorers"]) == 3 and all(s["cells"] == 9 for s in results["scorers"])
+    assert results["kendall_w"] is not None and not results["not_scored"]
+    top_two = [c["id"] for c in results["candidates"][:2]]
+    assert sorted(c.id for c in rounds.confirmed_cores(plan.id)) == sorted(top_two)
+    assert login(client, demo_email("supervisor"), DEMO_PASSWORD).status_code == 302
+    page = client.get(f"/plans/{plan.id}/scoring/results").text
+    assert 'id="results-agreement"' in page and 'id="results-ranking-table"' in page
+    assert all(c["name"] in page for c in results["candidates"])
+
+
 # --- create-user -----------------------------------------------------------------------------------------
 
 

@@ -484,3 +484,32 @@ def test_an_agencys_waiting_scoring_task_is_reused_and_shows_the_draft_state(wor
     assert count(Task, Task.kind == TaskKind.SCORE_MATRIX) == 2
     assert matrix.status == MatrixStatus.OPEN
     assert 'name="score-' in client.get(f"/tasks/{waiting.id}/").text
+
+
+def test_a_waiting_scoring_task_of_an_agency_left_out_is_cancelled_and_never_counted(world, client):
+    """The stage template gives several agencies a scoring task; the supervisor chooses who scores. The others'
+    tasks are cancelled when the round opens (no reminders for nothing), cannot score, and are not listed among
+    those who did not score."""
+    plan, supervisor, officer, other = world
+    matrix = build(plan, supervisor)
+    waiting = {user.id: task_services.create_task(supervisor, plan, {
+        "title": "امتیازدهی ماتریس معیارها", "kind": TaskKind.SCORE_MATRIX, "agency_id": user.agency_id,
+        "due_on": date(2099, 1, 3)}, now()) for user in (officer, other)}
+    db.session.commit()
+    [chosen] = rounds.open_round(supervisor, plan, [officer.agency_id], "7", now())
+    db.session.commit()
+    left_out = waiting[other.id]
+    db.session.expire_all()
+    assert chosen.id == waiting[officer.id].id and left_out.status == TaskStatus.CANCELLED
+    assert [e.object_id for e in db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "task.cancel_not_chosen"))] == [left_out.id]
+    candidate, criterion = queries.list_candidates(matrix.id)[0], queries.list_criteria(matrix.id)[0]
+    response = post(signed_in(client, other), *cell(left_out, candidate, criterion, "5"))
+    assert response.status_code == 200 and count(Score) == 0
+    assert "دور امتیازدهی بدون این دستگاه" in client.get(f"/tasks/{left_out.id}/").text
+    for c in queries.list_candidates(matrix.id):
+        for k in queries.list_criteria(matrix.id):
+            rounds.save_score(officer, chosen, c.id, k.id, "6", now())
+    results = rounds.close_round(supervisor, plan, now())
+    db.session.commit()
+    assert results["not_scored"] == [] and [s["user_id"] for s in results["scorers"]] == [officer.id]

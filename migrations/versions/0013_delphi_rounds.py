@@ -32,6 +32,11 @@ def upgrade():
     with op.batch_alter_table('scoring_matrices', schema=None) as batch_op:
         batch_op.add_column(sa.Column('round', sa.Integer(), server_default='1', nullable=False))
 
+    # A round opened before this revision had every scoring task of its plan in it: they are round 1's.
+    op.execute("INSERT INTO scoring_round_tasks (task_id, matrix_id, round) "
+               "SELECT t.id, m.id, 1 FROM tasks t JOIN scoring_matrices m ON m.plan_id = t.plan_id "
+               "WHERE t.kind = 'score_matrix' AND m.is_active = true AND m.status <> 'draft'")
+
     with op.batch_alter_table('scoring_scores', schema=None) as batch_op:
         batch_op.add_column(sa.Column('round', sa.Integer(), server_default='1', nullable=False))
         batch_op.drop_constraint(batch_op.f('uq_scoring_scores_candidate_id_criterion_id_user_id'), type_='unique')

@@ -84,6 +84,10 @@ def open_round(actor: User, plan: Plan, agency_ids: list[Any], days: Any, now: d
         "title": title, "description": description, "kind": TaskKind.SCORE_MATRIX, "assignee_id": person.id,
         "due_on": due_on}, now) for person in people]
     scorers.enlist(matrix, created, 1)
+    # The stage template's scoring tasks of agencies left out would otherwise wait, and be reminded, for nothing.
+    chosen = {t.id for t in created}
+    tasks.cancel_tasks([t for t in waiting.values() if t.id not in chosen], actor, "task.cancel_not_chosen",
+                       {"matrix_id": matrix.id})
     matrix.status = MatrixStatus.OPEN
     _bump(matrix, now)
     record(actor, "scoring.round_open", matrix, summary=plan.title[:200],
@@ -124,9 +128,12 @@ def scoring_refusal(user: User, task: Task, matrix: ScoringMatrix | None) -> str
         return str(_l("This task does not collect scores."))
     if matrix.status == MatrixStatus.DRAFT:
         return str(_l("The scoring round has not been opened yet: the grid appears here when it opens."))
-    if scorers.task_round(task) != matrix.round:
+    number = scorers.task_round(task)
+    if number is None:
+        return str(_l("This task is not among the scoring round's: its agency or person was not chosen to score."))
+    if number != matrix.round:
         return str(_l("This task belonged to round %(number)s of the scoring, which is closed: scores can no longer "
-                      "change.", number=lazy_digits(scorers.task_round(task))))
+                      "change.", number=lazy_digits(number)))
     if matrix.status != MatrixStatus.OPEN:
         return str(_l("The scoring round is closed: scores can no longer change."))
     if task.status not in TO_DO or not can(user, Perm.WORK_ON_TASK, task):
@@ -208,7 +215,7 @@ def grid(task: Task, user: User) -> Grid:
     matrix = task_matrix(task)
     if matrix is None:
         return Grid([], [], {}, scoring_refusal(user, task, matrix))
-    number = scorers.task_round(task)
+    number = scorers.task_round(task) or 1  # a task outside the rounds shows the grid read-only, with the reason
     mine = my_scores(matrix.id, user.id, number)
     made = Grid(queries.list_candidates(matrix.id), queries.list_criteria(matrix.id), mine,
                 scoring_refusal(user, task, matrix), number)

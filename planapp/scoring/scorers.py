@@ -45,16 +45,18 @@ def lock(matrix: ScoringMatrix, read: bool = False) -> ScoringMatrix:
 # --- the round's tasks --------------------------------------------------------------------------------------------
 
 
-def task_round(task: Task) -> int:
-    return db.session.scalar(sa.select(RoundTask.round).where(RoundTask.task_id == task.id)) or 1
+def task_round(task: Task) -> int | None:
+    """The round a scoring task belongs to; None for one no round chose (e.g. a stage template's, before the round
+    or for an agency the supervisor left out)."""
+    return db.session.scalar(sa.select(RoundTask.round).where(RoundTask.task_id == task.id))
 
 
 def tasks_by_round(plan_id: int) -> list[tuple[Task, int]]:
-    """The plan's scoring tasks with their round, oldest first."""
-    rows = db.session.execute(sa.select(Task, RoundTask.round).outerjoin(RoundTask, RoundTask.task_id == Task.id)
+    """The tasks of the plan's rounds with their round, oldest first."""
+    rows = db.session.execute(sa.select(Task, RoundTask.round).join(RoundTask, RoundTask.task_id == Task.id)
                               .where(Task.plan_id == plan_id, Task.kind == TaskKind.SCORE_MATRIX)
                               .order_by(Task.id)).all()
-    return [(task, number or 1) for task, number in rows]
+    return [(task, number) for task, number in rows]
 
 
 def current_tasks(plan_id: int, matrix: ScoringMatrix) -> list[Task]:

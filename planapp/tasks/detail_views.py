@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "task.return": _l("returned for changes"),
     "task.cancel": _l("cancelled"),
     "task.cancel_stage_left": _l("cancelled: the plan moved to another stage"),
+    "task.cancel_not_chosen": _l("cancelled: the scoring round opened without this agency or person"),
     "task.cancel_round_closed": _l("cancelled: the scoring round closed (the scores saved on it were counted)"),
     "task.reassign": _l("handed the task over"),
     "task.extend": _l("moved the due date"),
