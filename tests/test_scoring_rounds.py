@@ -306,7 +306,11 @@ def test_closing_ranks_with_both_methods_and_measures_agreement(three_scorers, c
     assert closeness[1] > closeness[0] and weighted[0] > weighted[1]
     assert (rows[candidates[0].id]["rank_weighted_sum"], rows[candidates[0].id]["rank_topsis"]) == (1, 2)
     assert [r["id"] for r in results["candidates"]] == [candidates[1].id, candidates[0].id]
-    assert results["top_k"] == 2 and all(r["p_top"] == 1 for r in results["candidates"])
+    # Of two candidates "the top k" is the first place alone; the chances of it add up to one, and the TOPSIS
+    # leader at the given weights keeps it in most draws of weights around them.
+    assert results["top_k"] == 1
+    assert sum(r["p_top"] for r in results["candidates"]) == pytest.approx(1)
+    assert rows[candidates[1].id]["p_top"] > rows[candidates[0].id]["p_top"]
     assert len(results["scorers"]) == 3 and all(s["cells"] == 4 for s in results["scorers"])
     assert [t["name"] for t in results["not_scored"]] == [silent.agency.name]
     assert count(AuditEvent, AuditEvent.action == "scoring.round_close") == 1

@@ -256,7 +256,7 @@ def compute_results(candidates: list[Candidate], criteria: list[Criterion], scor
     try:
         mean = aggregate_scores([pd.DataFrame(v, index=labels, columns=crit_labels) for v in by_user.values()])
         ws, closeness = weighted_sum(mean, weights, benefit), topsis(mean, weights, benefit)
-        top_k = min(TOP_K, len(candidates))
+        top_k = max(1, min(TOP_K, len(candidates) - 1))  # "the top k" of k candidates would say nothing
         stable = rank_stability(mean, weights, benefit, method="topsis", top_k=top_k, samples=STABILITY_SAMPLES)
     except AnalyticsError as error:
         raise ValidationFailed(analytics_message(error)) from None
