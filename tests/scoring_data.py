@@ -40,9 +40,12 @@ def known_quotients(sector_names: dict[str, str] | None = None) -> dict[str, int
 def closed_round(plan, supervisor, scorers, candidates=("گردشگری", "فرش"), criteria=("اشتغال", "مصرف آب"),
                  weights=("3", "1"), kinds=("benefit", "cost")):
     """A scoring round on `plan` opened for the scorers' agencies, every cell scored by each (scorer n gives
-    candidate i on criterion j the score 1 + (n + 2i + j) % 9), closed. Returns the matrix."""
+    candidate i on criterion j the score 1 + (n + 2i + j) % 9), closed. Returns the matrix. A plan already past
+    analysis held its round there: the stage is set back for the round and restored after."""
+    from planapp.plans.workflow import Stage
     from planapp.scoring import queries, rounds, services
 
+    stage, plan.stage = plan.stage, Stage.ANALYSIS
     for name in candidates:
         services.add_candidate(supervisor, plan, name, now())
     made = [services.add_criterion(supervisor, plan, name, kind, now())
@@ -58,5 +61,6 @@ def closed_round(plan, supervisor, scorers, candidates=("گردشگری", "فر�
                 rounds.save_score(user, by_agency[user.agency_id], candidate.id, criterion.id,
                                   str(1 + (n + 2 * i + j) % 9), now())
     rounds.close_round(supervisor, plan, now())
+    plan.stage = stage
     db.session.commit()
     return matrix
