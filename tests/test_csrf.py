@@ -395,16 +395,17 @@ def _scored_round(world: World) -> dict:
 
 
 def _closed_round(world: World) -> dict:
-    """The round closed: its first candidate (top ranked) goes to world.settings["candidate"] already."""
+    """The round closed; its top-ranked candidate (confirmed without a reason) is world.settings["top_candidate"]."""
     values = _scored_round(world)
     supervisor = db.session.scalar(sa.select(User).where(User.email == world.emails["supervisor"]))
-    scoring_rounds.close_round(supervisor, db.session.get(Plan, world.plans["open"]), now())
+    results = scoring_rounds.close_round(supervisor, db.session.get(Plan, world.plans["open"]), now())
+    world.settings["top_candidate"] = results["candidates"][0]["id"]
     db.session.commit()
     return values
 
 
 CASES.update({
-    "scoring.confirm_cores": Case(_closed_round, lambda w: {"core": str(w.settings["candidate"])},
+    "scoring.confirm_cores": Case(_closed_round, lambda w: {"core": str(w.settings["top_candidate"])},
                                   as_who="supervisor"),
     "scoring.close_round": Case(_scored_round, lambda w: {}, as_who="supervisor"),
     "scoring.open_round": Case(_weighted, lambda w: {"agency_ids": str(w.tasks["agency_id"]), "days": "7"},
