@@ -13,6 +13,7 @@ import re
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -298,13 +299,23 @@ def every_get_url(app: Flask, values: dict[str, list]) -> Iterator[tuple[str, st
 
 
 def crawl(client: FlaskClient, urls: list[tuple[str, str]]) -> dict[str, set[int]]:
-    """GET every URL in every htmx flavour; the statuses seen, by endpoint."""
+    """GET every URL in every htmx flavour; the statuses seen, by endpoint. A request naming a target is sent where
+    the page holds that target, as htmx would: every target of every page, without a request per pair."""
     statuses: dict[str, set[int]] = {}
+    generic = [h for h in HTMX_HEADERS if "HX-Target" not in h]
     for endpoint, url in urls:
-        for headers in HTMX_HEADERS:
+        page = ""
+        for headers in generic:
             response = client.get(url, headers=headers)
+            if not headers:
+                page = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
             response.close()
             statuses.setdefault(endpoint, set()).add(response.status_code)
+        for headers in HTMX_HEADERS:
+            if "HX-Target" in headers and f'id="{headers["HX-Target"]}"' in page:
+                response = client.get(url, headers=headers)
+                response.close()
+                statuses[endpoint].add(response.status_code)
     return statuses
 
 
@@ -366,6 +377,14 @@ def test_crawling_every_get_route_as_admin_changes_nothing(client, ctx, part):
     if in_part("accounts.login", part):
         assert statuses["accounts.login"] == {302}
     assert client.get("/").status_code == 200  # still signed in after the crawl
+
+
+def test_every_target_the_crawl_names_is_an_element_of_some_template():
+    """The crawl sends a target where a page holds it: a target no template has would never be tried."""
+    templates = "".join(path.read_text(encoding="utf-8")
+                        for path in (Path(__file__).parent.parent / "templates").rglob("*.html"))
+    targets = [h["HX-Target"] for h in HTMX_HEADERS if "HX-Target" in h]
+    assert [t for t in targets if f'id="{t}"' not in templates] == []
 
 
 def test_the_sign_in_page_changes_nothing_for_strangers_either(client, ctx):
