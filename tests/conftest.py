@@ -147,8 +147,13 @@ def _empty_all_tables() -> None:
     db.session.rollback()
     tables = list(reversed(db.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{table.name}"' for table in tables)
-        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # TRUNCATE costs ~80–200 ms however few rows a test left (it replaces each table's files), DELETE a few
+        # ms; the append-only audit log refuses DELETE (its trigger) and nothing references it, so it alone is
+        # truncated. Sequences go on counting: no test relies on an id's value.
+        db.session.execute(sa.text("TRUNCATE audit_events"))
+        for table in tables:
+            if table.name != "audit_events":
+                db.session.execute(table.delete())
     else:
         for table in tables:
             db.session.execute(table.delete())
