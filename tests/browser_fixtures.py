@@ -168,10 +168,26 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     }
 
 
+def closing(app):
+    """The app with each response read whole and closed before it is sent. Werkzeug's development server leaves a
+    file response (a static file) unclosed when the browser drops the connection mid-send — a ResourceWarning, an
+    error under this suite's warnings policy, whenever a navigation cancels a favicon fetch."""
+
+    def wsgi(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(ctx) -> Iterator[str]:
     """The test's app served over real HTTP in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, ctx, threaded=True)
+    server = make_server("127.0.0.1", 0, closing(ctx), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     # The browser's requests must see rows the test created.
@@ -187,7 +203,7 @@ def live_server(ctx) -> Iterator[str]:
 def server(ctx, make_app) -> Iterator[str]:
     """The app over real HTTP, with CSRF protection on (the harness's test config turns it off)."""
     app = make_app(WTF_CSRF_ENABLED=True)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
+    http = make_server("127.0.0.1", 0, closing(app), threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
     hand_over()

@@ -143,17 +143,27 @@ def make_app(database_url: str, app: Flask):
             db.engine.dispose()
 
 
+def _serial_key(table: sa.Table) -> list[sa.Column]:
+    key = list(table.primary_key.columns)
+    return key if len(key) == 1 and isinstance(key[0].type, sa.Integer) and key[0].autoincrement in (True, "auto") \
+        else []
+
+
 def _empty_all_tables() -> None:
     db.session.rollback()
     tables = list(reversed(db.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":
         # TRUNCATE costs ~80–200 ms however few rows a test left (it replaces each table's files), DELETE a few
         # ms; the append-only audit log refuses DELETE (its trigger) and nothing references it, so it alone is
-        # truncated. Sequences go on counting: no test relies on an id's value.
-        db.session.execute(sa.text("TRUNCATE audit_events"))
+        # truncated. Ids start again at 1, as after TRUNCATE … RESTART IDENTITY (the seeded catalog's ids).
+        db.session.execute(sa.text("TRUNCATE audit_events RESTART IDENTITY"))
         for table in tables:
             if table.name != "audit_events":
                 db.session.execute(table.delete())
+        sequences = sa.union_all(*(sa.select(sa.func.pg_get_serial_sequence(t.name, column.name).label("s"))
+                                   for t in tables for column in _serial_key(t)))
+        db.session.execute(sa.select(sa.func.setval(sa.column("s"), 1, False))
+                           .select_from(sequences.subquery()).where(sa.column("s").is_not(None)))
     else:
         for table in tables:
             db.session.execute(table.delete())

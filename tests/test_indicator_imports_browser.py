@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 from planapp.core.clock import now
 from planapp.indicators import imports
 from planapp.indicators.seed import COUNTIES, COUNTRY, PROVINCE
-from tests.browser_fixtures import hand_over, signed_in_page
+from tests.browser_fixtures import closing, hand_over, signed_in_page
 from tests.indicator_import_helpers import import_world
 
 pytestmark = pytest.mark.browser
@@ -29,7 +29,7 @@ w = import_world
 @pytest.fixture
 def threaded_server(w, make_app) -> Iterator[str]:
     app = make_app(WTF_CSRF_ENABLED=True, IMPORT_RUNNER="scheduler")
-    http = make_server("127.0.0.1", 0, app, threaded=True)
+    http = make_server("127.0.0.1", 0, closing(app), threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
     hand_over()
