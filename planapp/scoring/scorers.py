@@ -93,7 +93,8 @@ def active_people() -> list[User]:
 
 def choose_people(user_ids: list[Any]) -> list[User]:
     ids = sorted({int(u) for u in user_ids if str(u).isdecimal()})
-    people = list(db.session.scalars(sa.select(User).where(User.id.in_(ids)))) if ids else []
+    # Ordered so that tasks are made (and numbered) in the order of the ids, whatever the database's scan order.
+    people = list(db.session.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.id))) if ids else []
     if len(people) != len(ids) or not all(p.role in SCORER_ROLES and can(p, Perm.WORK_ON_TASK) for p in people):
         raise ValidationFailed(_l("Choose active officers or participants only."), field="user_ids")
     return people
@@ -101,8 +102,8 @@ def choose_people(user_ids: list[Any]) -> list[User]:
 
 def choose_agencies(agency_ids: list[Any]) -> list[Agency]:
     ids = sorted({int(a) for a in agency_ids if str(a).isdecimal()})
-    agencies = list(db.session.scalars(sa.select(Agency).where(Agency.id.in_(ids), Agency.is_active.is_(True)))) \
-        if ids else []
+    agencies = list(db.session.scalars(sa.select(Agency).where(Agency.id.in_(ids), Agency.is_active.is_(True))
+                                       .order_by(Agency.id))) if ids else []
     if len(agencies) != len(ids):
         raise ValidationFailed(_l("Choose active agencies only."), field="agency_ids")
     return agencies
