@@ -95,6 +95,14 @@ def _owned(plan, get, row_id: int) -> None:
         abort(404)
 
 
+def _added(row) -> str:
+    return _("«%(name)s» was added.", name=row.name)
+
+
+def _saved(row) -> str:
+    return _("«%(name)s» was saved.", name=row.name)
+
+
 def _int(name: str) -> int | None:
     value = request.form.get(name, "")
     return int(value) if value.isdecimal() else None
@@ -111,11 +119,11 @@ def add_candidate(plan_id: int):
             return _matrix(plan, _("This sector is not among the key sectors."))
         return _change(plan, lambda: services.add_candidate(current_user, plan, key.label, now(),
                                                             CandidateOrigin.KEY_SECTOR, key.sector_id, key.note),
-                       lambda c: _("«%(name)s» was added.", name=c.name))
+                       _added)
     sector_id = _int("sector_id")
     if sector_id is None:
         return _change(plan, lambda: services.add_candidate(current_user, plan, request.form.get("name", ""), now()),
-                       lambda c: _("«%(name)s» was added.", name=c.name))
+                       _added)
     found = suggest.location_quotient_suggestions(plan.province, _locale())
     item = next((s for s in found.items if s.sector_id == sector_id), None)
     if item is None:
@@ -123,7 +131,7 @@ def add_candidate(plan_id: int):
     return _change(plan, lambda: services.add_candidate(current_user, plan, item.name, now(),
                                                         CandidateOrigin.LOCATION_QUOTIENT, item.sector_id,
                                                         found.note_for(item, _locale())),
-                   lambda c: _("«%(name)s» was added.", name=c.name))
+                   _added)
 
 
 @bp.post("/candidates/<int:candidate_id>", endpoint="rename_candidate")
@@ -134,7 +142,7 @@ def rename_candidate(plan_id: int, candidate_id: int):
     return _change(plan, lambda: services.rename_candidate(current_user, plan, candidate_id,
                                                            request.form.get(f"name-{candidate_id}", ""),
                                                            request.form.get("version"), now()),
-                   lambda c: _("«%(name)s» was saved.", name=c.name))
+                   _saved)
 
 
 @bp.post("/candidates/<int:candidate_id>/remove", endpoint="remove_candidate")
@@ -153,7 +161,7 @@ def add_criterion(plan_id: int):
     plan = load_plan(plan_id, Perm.EDIT_PLAN)
     return _change(plan, lambda: services.add_criterion(current_user, plan, request.form.get("name", ""),
                                                         request.form.get("kind"), now()),
-                   lambda c: _("«%(name)s» was added.", name=c.name))
+                   _added)
 
 
 @bp.post("/criteria/<int:criterion_id>", endpoint="update_criterion")
@@ -165,7 +173,7 @@ def update_criterion(plan_id: int, criterion_id: int):
                                                            request.form.get(f"name-{criterion_id}", ""),
                                                            request.form.get(f"kind-{criterion_id}"),
                                                            request.form.get("version"), now()),
-                   lambda c: _("«%(name)s» was saved.", name=c.name))
+                   _saved)
 
 
 @bp.post("/criteria/<int:criterion_id>/remove", endpoint="remove_criterion")
