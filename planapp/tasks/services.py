@@ -148,7 +148,8 @@ def cancel_left_behind(plan: Plan, stage: Stage, actor: User | None, now: dateti
     """When a plan moves on, optional tasks of the other stages that nobody submitted are cancelled: they could
     no longer change anything. Mandatory tasks (a move back keeps them for the return) and submissions waiting
     for review stay."""
-    tasks = list(db.session.scalars(sa.select(Task).where(left_behind(plan, stage))))
+    # In id order: each cancellation is audited, and the history lists them in the order they were made.
+    tasks = list(db.session.scalars(sa.select(Task).where(left_behind(plan, stage)).order_by(Task.id)))
     return cancel_tasks(tasks, actor, "task.cancel_stage_left", {"stage": stage.value})
 
 
@@ -281,7 +282,10 @@ def extend_due_dates(actor: User, task_ids: list[int], new_due: date, reason: st
     reason = checks.text(reason, "reason", 500)
     if new_due < local_date(now):
         raise ValidationFailed(_l("The due date has already passed."), field="due_on")
-    tasks = list(db.session.scalars(sa.select(Task).where(Task.id.in_(task_ids)).with_for_update(of=Task)))
+    # Locked and audited in id order: two bulk moves sharing tasks lock them in the same order (no deadlock), and
+    # the audit rows follow the tasks' order whatever the database's scan order.
+    tasks = list(db.session.scalars(sa.select(Task).where(Task.id.in_(task_ids)).order_by(Task.id)
+                                    .with_for_update(of=Task)))
     moved = 0
     for task in tasks:
         if task.status in (TaskStatus.ACCEPTED, TaskStatus.CANCELLED) or task.plan.is_archived:
