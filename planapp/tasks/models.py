@@ -42,7 +42,9 @@ class TaskTemplate(TimestampMixin, db.Model):
     escalate_after_days: Mapped[int] = mapped_column(default=5)
     is_active: Mapped[bool] = mapped_column(default=True)
 
-    agencies: Mapped[list[Agency]] = relationship(secondary=template_agencies, lazy="selectin")
+    # Listed by name in the templates table (a collection has no order of its own: the scan order would show).
+    agencies: Mapped[list[Agency]] = relationship(secondary=template_agencies, lazy="selectin",
+                                                  order_by="Agency.name_key")
 
 
 class Task(db.Model):
