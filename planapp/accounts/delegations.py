@@ -32,7 +32,7 @@ def _overlapping(user_id: int, starts: date, ends: date) -> sa.Select:
     return sa.select(Delegation).where(
         Delegation.user_id == user_id, Delegation.revoked_at.is_(None),
         Delegation.starts_on <= ends, Delegation.ends_on >= starts,
-    ).order_by(Delegation.starts_on).limit(1)
+    ).order_by(Delegation.starts_on, Delegation.id).limit(1)
 
 
 def _check_substitute(actor: User, substitute_id: Any) -> User:

@@ -18,7 +18,7 @@ def get_user(user_id: int) -> User | None:
 def list_users(
     q: str = "", page: int = 1, per_page: int = 20, role: str = "", status: str = "active"
 ) -> Pagination:
-    query = sa.select(User).order_by(User.name)
+    query = sa.select(User).order_by(User.name, User.id)  # two people may share a name: pages must not overlap
     if q.strip():
         query = query.where(User.search_key.contains(fold(q), autoescape=True))
     if role in set(Role):
@@ -40,7 +40,7 @@ def count_users_by_role() -> dict[Role, int]:
 def colleague_choices(user: User) -> list[tuple[int, str]]:
     """Who may stand in for `user`: the other active people of the same agency."""
     rows = db.session.execute(sa.select(User.id, User.name).where(
-        User.agency_id == user.agency_id, User.is_active.is_(True), User.id != user.id).order_by(User.name))
+        User.agency_id == user.agency_id, User.is_active.is_(True), User.id != user.id).order_by(User.name, User.id))
     return [(user_id, name) for user_id, name in rows]
 
 

@@ -59,7 +59,8 @@ def tally(request: TransitionRequest) -> Tally:
 
 def votes(request: TransitionRequest) -> list[CouncilVote]:
     return list(db.session.scalars(
-        sa.select(CouncilVote).where(CouncilVote.request_id == request.id).order_by(CouncilVote.voted_at)
+        sa.select(CouncilVote).where(CouncilVote.request_id == request.id)
+        .order_by(CouncilVote.voted_at, CouncilVote.id)  # votes in one request can share a time
     ))
 
 

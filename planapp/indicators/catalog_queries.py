@@ -45,7 +45,7 @@ def get_region(region_id: int) -> Region | None:
 def list_regions() -> list[Region]:
     """The country, the province, then its counties by name."""
     order = sa.case({RegionKind.COUNTRY: 0, RegionKind.PROVINCE: 1}, value=Region.kind, else_=2)
-    return list(db.session.scalars(sa.select(Region).order_by(order, Region.name)))
+    return list(db.session.scalars(sa.select(Region).order_by(order, Region.name, Region.id)))
 
 
 def get_sector(sector_id: int) -> Sector | None:

@@ -26,7 +26,7 @@ def list_explorer_regions() -> list[Region]:
     """The nation, the province and the active counties (the explorer's rows)."""
     kind_order = sa.case({RegionKind.COUNTRY: 0, RegionKind.PROVINCE: 1}, value=Region.kind, else_=2)
     return list(db.session.scalars(
-        sa.select(Region).where(Region.is_active.is_(True)).order_by(kind_order, Region.name)))
+        sa.select(Region).where(Region.is_active.is_(True)).order_by(kind_order, Region.name, Region.id)))
 
 
 def list_explorer_sectors() -> list[Sector]:

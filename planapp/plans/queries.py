@@ -75,6 +75,7 @@ def activity(plan_id: int, page: int, per_page: int = 20) -> PeekPage:
 
 def supervisor_choices() -> list[tuple[int, str]]:
     rows = db.session.execute(
-        sa.select(User.id, User.name).where(User.role == Role.SUPERVISOR, User.is_active.is_(True)).order_by(User.name)
+        sa.select(User.id, User.name).where(User.role == Role.SUPERVISOR, User.is_active.is_(True))
+        .order_by(User.name, User.id)
     )
     return [(user_id, name) for user_id, name in rows]

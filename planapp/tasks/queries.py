@@ -142,5 +142,6 @@ def colleagues(task: Task) -> list[tuple[int, str]]:
         return []
     workers = [role for role, perms in POLICY.items() if Perm.WORK_ON_TASK in perms]  # not viewers, supervisors…
     rows = db.session.execute(sa.select(User.id, User.name).where(
-        User.agency_id == task.agency_id, User.is_active.is_(True), User.role.in_(workers)).order_by(User.name))
+        User.agency_id == task.agency_id, User.is_active.is_(True), User.role.in_(workers))
+        .order_by(User.name, User.id))
     return [(user_id, name) for user_id, name in rows]
