@@ -57,4 +57,9 @@ def test_a_supervisor_reads_the_charts_and_uploads_an_input_output_table(live_se
         (round(linkages[i + 1], 4), round(linkages[i + 2], 4)) for i in range(0, len(linkages), 3)]
     assert_same_document(page)
     page.screenshot(path=artifacts / f"analysis-{backend}.png", full_page=True)
+
+    # Loaded directly, without htmx: the linkage chart is drawn again.
+    page.reload()
+    expect(page.locator("#analysis-io")).to_have_attribute("data-charts", "ready")
+    assert page.locator('canvas[data-chart="linkages"]').evaluate(CHART_VALUES) == [points]
     watch.assert_clean(page)

@@ -114,4 +114,11 @@ def test_a_round_with_three_stakeholders_to_confirmed_cores(live_server, context
     expect(page.locator("#results-cores")).to_contain_text("گردشگری سلامت")
     expect(page.locator("#results-agreement")).to_contain_text("توافق")
     page.screenshot(path=artifacts / f"scoring-results-{backend}.png", full_page=True)
+
+    # Loaded directly, without htmx: both charts are drawn again.
+    hand_over()
+    page.reload()
+    expect(charts).to_have_attribute("data-charts", "ready")
+    assert page.evaluate("() => [...document.querySelectorAll('#results-charts canvas')].map(c => "
+                         "Boolean(window.Chart.getChart(c)))") == [True, True]
     watch.assert_clean(page)

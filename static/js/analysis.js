@@ -1,30 +1,16 @@
 /* The analysis page's charts (templates/analysis/_results.html and _io.html), in the manner of explorer.js.
  *
- * Each partial carries its data as JSON text in <template class="analysis-data" data-kind="regional|io"> (no
- * inline code under the CSP; no <script> either, which htmx drops from swapped content). The canvases have no ids,
- * only data-chart="lq|shift|linkages" inside the partial that owns them. Loaded on every page; does nothing
- * without such an element. Charts are destroyed before htmx swaps their partial, and drawn again once it settles.
+ * Each partial carries its data as JSON text in <template class="analysis-data" data-kind="regional|io">; the
+ * canvases have no ids, only data-chart="lq|shift|linkages" inside the partial that owns them. Loading Chart.js,
+ * drawing once per swap and cleaning up before htmx swaps are static/js/charts.js's (window.PlanCharts). Loaded
+ * on every page; does nothing without such an element.
  */
 (function () {
   "use strict";
 
+  var charts = window.PlanCharts;
   var COLORS = {above: "#2e7d4f", below: "#7f8c8d", national: "#1f6f8b", mix: "#d35400", shift: "#8e44ad",
     key: "#c0392b", other: "#1f6f8b", line: "#1d2733"};
-  var loading = null;
-
-  function loadChartJs(src) {
-    if (window.Chart) return Promise.resolve();
-    if (!loading) {
-      loading = new Promise(function (resolve, reject) {
-        var script = document.createElement("script");
-        script.src = src;
-        script.onload = resolve;
-        script.onerror = function () { loading = null; reject(new Error("Chart.js did not load: " + src)); };
-        document.head.appendChild(script);
-      });
-    }
-    return loading;
-  }
 
   // Dashed reference lines at given values of the x and/or y scale (LQ = 1; linkages = 1): a plugin object,
   // not an inline script, so the CSP is kept.
@@ -51,39 +37,18 @@
     }
   };
 
-  function draw(canvas, config) {
-    if (!canvas) return;
-    var old = window.Chart.getChart(canvas);
-    if (old) old.destroy();
-    new window.Chart(canvas, config);
-  }
-
   function setup(kind, data, owner) {
-    var fa = data.locale !== "en";
-    var numbers = new Intl.NumberFormat(fa ? "fa-IR" : "en-US", {maximumFractionDigits: 2});
-    var compact = new Intl.NumberFormat(fa ? "fa-IR" : "en-US", {notation: "compact", maximumSignificantDigits: 3});
-    var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    var Chart = window.Chart;
-    Chart.defaults.font.family = "Vazirmatn, Tahoma, sans-serif";
-    Chart.defaults.font.size = 12;
-    Chart.defaults.color = "#1d2733";
-    var direction = fa ? "rtl" : "ltr";
-    var start = fa ? "right" : "left";
+    var loc = charts.locale(data.locale);
+    var fa = loc.fa;
+    var start = loc.start;
+    var format = loc.format;
 
-    function format(value) { return value === null || value === undefined ? "—" : numbers.format(value); }
-    function tick(value) { return Math.abs(value) >= 10000 ? compact.format(value) : numbers.format(value); }
+    function tick(value) { return Math.abs(value) >= 10000 ? loc.compact.format(value) : loc.numbers.format(value); }
 
     function options(lines) {
-      return {
-        responsive: true, maintainAspectRatio: false, locale: fa ? "fa-IR" : "en-US",
-        animation: reduced ? false : {duration: 300},
-        plugins: {
-          legend: {rtl: fa, textDirection: direction, position: "bottom", labels: {boxWidth: 12}},
-          tooltip: {rtl: fa, textDirection: direction},
-          referenceLines: lines || {}
-        },
-        scales: {}
-      };
+      var result = charts.options(loc);
+      result.plugins.referenceLines = lines || {};
+      return result;
     }
 
     if (kind === "regional") {
@@ -94,7 +59,7 @@
       lqOptions.plugins.tooltip.callbacks = {label: function (c) { return format(c.parsed.x); }};
       lqOptions.scales.x = {beginAtZero: true, reverse: fa, ticks: {callback: tick}};
       lqOptions.scales.y = {position: start, ticks: {autoSkip: false}};
-      draw(owner.querySelector('canvas[data-chart="lq"]'), {
+      charts.draw(owner.querySelector('canvas[data-chart="lq"]'), {
         type: "bar",
         data: {labels: lq.names, datasets: [{label: data.labels.lq, data: lq.values,
           maxBarThickness: 22, backgroundColor: lq.values.map(function (v) { return v > 1 ? COLORS.above : COLORS.below; })}]},
@@ -108,7 +73,7 @@
       shiftOptions.plugins.tooltip.callbacks = {label: function (c) { return c.dataset.label + ": " + format(c.parsed.x); }};
       shiftOptions.scales.x = {stacked: true, reverse: fa, ticks: {callback: tick}};
       shiftOptions.scales.y = {stacked: true, position: start, ticks: {autoSkip: false}};
-      draw(owner.querySelector('canvas[data-chart="shift"]'), {
+      charts.draw(owner.querySelector('canvas[data-chart="shift"]'), {
         type: "bar",
         data: {labels: shift.names, datasets: [
           {label: data.labels.nationalShare, data: shift.nationalShare, backgroundColor: COLORS.national, maxBarThickness: 22},
@@ -130,7 +95,7 @@
       // Not mirrored in Persian: a scatter's axes read as in mathematics, so key sectors sit top right.
       ioOptions.scales.x = {title: {display: true, text: data.labels.backward}, ticks: {callback: tick}};
       ioOptions.scales.y = {position: start, title: {display: true, text: data.labels.forward}, ticks: {callback: tick}};
-      draw(owner.querySelector('canvas[data-chart="linkages"]'), {
+      charts.draw(owner.querySelector('canvas[data-chart="linkages"]'), {
         type: "scatter",
         data: {datasets: [{label: data.labels.forward, data: points.map(function (p) { return {x: p.x, y: p.y}; }),
           pointRadius: 6, pointHoverRadius: 8,
@@ -141,43 +106,10 @@
     }
   }
 
-  var drawn = new WeakSet();
-
-  function init() {
+  charts.onContent(function () {
     document.querySelectorAll("template.analysis-data").forEach(function (element) {
-      if (drawn.has(element)) return;
-      drawn.add(element);
-      var data = JSON.parse(element.content.textContent);
       var owner = element.parentElement;
-      loadChartJs(element.dataset.chartjs).then(function () {
-        if (!element.isConnected) return;  // replaced by a newer swap meanwhile
-        setup(element.dataset.kind, data, owner);
-        owner.dataset.charts = "ready";
-      }).catch(function (error) {
-        owner.dataset.charts = "failed";
-        throw error;
-      });
-    });
-  }
-
-  // Charts inside the element htmx is about to replace are destroyed and their canvases stripped of the size
-  // Chart.js gave them (a copied style attribute would be an inline style the CSP blocks).
-  document.body.addEventListener("htmx:beforeSwap", function (event) {
-    var target = event.detail.target;
-    if (!window.Chart || !target || !event.detail.shouldSwap) return;
-    Object.values(window.Chart.instances).forEach(function (chart) {
-      var canvas = chart.canvas;
-      if (canvas && target.contains(canvas)) {
-        chart.destroy();
-        ["style", "width", "height"].forEach(function (name) { canvas.removeAttribute(name); });
-      }
+      charts.render(element, owner, function (data) { setup(element.dataset.kind, data, owner); });
     });
   });
-  document.body.addEventListener("htmx:afterSettle", init);
-  document.body.addEventListener("htmx:historyRestore", init);
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
 })();
