@@ -144,9 +144,10 @@ def state(folder: Path | None = None) -> dict[str, Any]:
         "tasks": [(t.id, t.status, t.version, t.taken_by_id, t.due_on, t.return_reason, t.submitted_at,
                    t.reviewed_at, t.agency_id, t.assignee_id, t.title) for t in tasks],
         "comments": list(db.session.execute(sa.select(
-            TaskComment.id, TaskComment.body, TaskComment.deleted_at, TaskComment.deleted_by_id)).all()),
+            TaskComment.id, TaskComment.body, TaskComment.deleted_at, TaskComment.deleted_by_id)
+            .order_by(TaskComment.id)).all()),
         "files": list(db.session.execute(sa.select(
-            TaskAttachment.id, TaskAttachment.file_name, TaskAttachment.deleted_at)).all()),
+            TaskAttachment.id, TaskAttachment.file_name, TaskAttachment.deleted_at).order_by(TaskAttachment.id)).all()),
         "audit": list(db.session.scalars(sa.select(AuditEvent.id).where(AuditEvent.action.notlike("auth.%"))
                                          .order_by(AuditEvent.id))),  # signing in is audited too
         "notifications": count(Notification),

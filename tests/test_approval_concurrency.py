@@ -72,10 +72,12 @@ def state(plan_id: int) -> dict[str, Any]:
         "plan": (plan.stage, plan.version, plan.document_version, plan.title, plan.description, plan.published_at),
         "requests": list(db.session.execute(
             sa.select(TransitionRequest.id, TransitionRequest.status, TransitionRequest.decided_by_id,
-                      TransitionRequest.decided_at).where(TransitionRequest.plan_id == plan_id)).all()),
+                      TransitionRequest.decided_at).where(TransitionRequest.plan_id == plan_id)
+            .order_by(TransitionRequest.id)).all()),
         "entries": [(e.stage, e.approved_by_id, e.left_at) for e in plan.entries],
         "audit": list(db.session.scalars(sa.select(AuditEvent.id).where(AuditEvent.object_id == plan_id,
-                                                                          AuditEvent.action.like("plan.%")))),
+                                                                          AuditEvent.action.like("plan.%"))
+                                         .order_by(AuditEvent.id))),
         "notifications": count(Notification),
     }
 

@@ -114,7 +114,8 @@ def state(plan_id: int) -> dict[str, Any]:
             sa.select(AuditEvent.id).where(AuditEvent.action.like("plan.%"), AuditEvent.object_id == plan_id)
             .order_by(AuditEvent.id))),
         "notifications": count(Notification),
-        "votes": list(db.session.execute(sa.select(CouncilVote.member_id, CouncilVote.choice)).all()),
+        "votes": list(db.session.execute(sa.select(CouncilVote.member_id, CouncilVote.choice)
+                                         .order_by(CouncilVote.id)).all()),
         "resolutions": count(CouncilResolution),
     }
 

@@ -242,7 +242,7 @@ def plans_with_requests() -> dict[str, list[int]]:
     decided = make_request(published, "open_revision")
     approvals.decide_request(owner, decided.id, False, "نه اکنون", now())
     db.session.commit()
-    notifications = list(db.session.scalars(sa.select(Notification.id)))
+    notifications = list(db.session.scalars(sa.select(Notification.id).order_by(Notification.id)))
     return {"plan_id": [draft.id, approving.id, published.id], "request_id": [asked.id, council.id, decided.id],
             "notification_id": notifications[:3], "supervisor": [owner.id]}
 

@@ -295,7 +295,7 @@ def statements_for(client, url: str, **kwargs: Any) -> list[str]:
 def add_tasks(w: World, count_: int, start: int = 0) -> None:
     """Rows straight through the model (fast), spread over plans, agencies, people and statuses."""
     plans = [w.plan, *(make_plan(w.sup, title=f"برنامهٔ انبوه {n}") for n in range(2))] if start == 0 else \
-        list(db.session.scalars(sa.select(Plan)))
+        list(db.session.scalars(sa.select(Plan).order_by(Plan.id)))
     statuses = [TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.RETURNED, TaskStatus.SUBMITTED]
     rows = []
     for n in range(start, start + count_):

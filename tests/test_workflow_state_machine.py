@@ -320,8 +320,9 @@ class PlanWorkflow(RuleBasedStateMachine):
         snap = {
             "plan": (plan.stage, plan.version, plan.description, plan.doc_major, plan.doc_minor, plan.closed_at),
             "entries": count(StageEntry, StageEntry.plan_id == self.plan_id),
-            "requests": list(db.session.execute(sa.select(TransitionRequest.id, TransitionRequest.status))),
-            "votes": list(db.session.execute(sa.select(CouncilVote.id, CouncilVote.choice))),
+            "requests": list(db.session.execute(sa.select(TransitionRequest.id, TransitionRequest.status)
+                                                .order_by(TransitionRequest.id))),
+            "votes": list(db.session.execute(sa.select(CouncilVote.id, CouncilVote.choice).order_by(CouncilVote.id))),
             "resolutions": count(CouncilResolution),
             "audit": count(AuditEvent, AuditEvent.object_id == self.plan_id, AuditEvent.action.like("plan.%")),
         }
