@@ -323,3 +323,53 @@ def test_many_chunks_remind_every_task_once_with_a_fixed_number_of_statements_pe
     tasks += [new_task(w, w.agency_b, title=f"کار {n}", due=DUE) for n in range(17, 21)]  # five chunks
     db.session.commit()
     assert statements_on(DUE + timedelta(days=7)) - four_chunks == four_chunks - three_chunks
+
+
+def test_english_readers_get_the_templates_english_title_and_the_agencys_english_name(ctx, w):
+    """A task made from a template carries the template's Persian title; its reminders, e-mails and in-app twins name
+    it with the template's English title for English readers (and the escalated agency by its English name)."""
+    from flask_babel import force_locale
+
+    from planapp.notifications.messages import render
+
+    template = TaskTemplate(stage=w.plan.stage, kind=TaskKind.OTHER, title="گزارش منابع", title_en="Resources report",
+                            agencies=[w.agency_b], escalate_after_days=1)
+    w.agency_b.name_en = "Natural Resources Office"
+    db.session.add(template)
+    db.session.commit()
+    task = new_task(w, w.agency_b, title="گزارش منابع", due=DUE)
+    task.template_id = template.id
+    w.b1.language = w.sup.language = "en"
+    persian_reader = make_user("officer", w.agency_b, name="کارشناس فارسی")
+    db.session.commit()
+    for offset in (0, 1):
+        sweep_on(DUE + timedelta(days=offset))
+    by_reader = {(m.to_addr, m.kind): m for m in emails()}
+    assert {kind for _to, kind in by_reader} == {"task.due_today", "task.overdue", "task.escalated"}
+    for kind in ("task.due_today", "task.overdue"):
+        english, persian = by_reader[(w.b1.email, kind)], by_reader[(persian_reader.email, kind)]
+        assert "Resources report" in english.subject + english.text_body and "گزارش منابع" not in english.text_body
+        assert "گزارش منابع" in persian.text_body and "Resources report" not in persian.text_body
+    escalation = by_reader[(w.sup.email, "task.escalated")].text_body
+    assert "Resources report" in escalation and "Natural Resources Office" in escalation
+    assert w.agency_b.name not in escalation
+    notification = db.session.scalars(sa.select(Notification).where(Notification.kind == "task.escalated")).one()
+    with force_locale("en"):
+        assert "Resources report" in render(notification.kind, notification.params)
+    with force_locale("fa"):
+        shown = render(notification.kind, notification.params)
+        assert "گزارش منابع" in shown and w.agency_b.name in shown and "Natural" not in shown
+
+
+def test_an_ad_hoc_task_or_a_renamed_one_keeps_its_own_title_for_english_readers(ctx, w):
+    template = TaskTemplate(stage=w.plan.stage, kind=TaskKind.OTHER, title="گزارش منابع", title_en="Resources report",
+                            agencies=[w.agency_b])
+    db.session.add(template)
+    db.session.commit()
+    renamed = new_task(w, w.agency_b, title="گزارش ویژهٔ منابع", due=DUE)
+    renamed.template_id = template.id  # the task's title is no longer the template's: its English words don't fit
+    w.b1.language = "en"
+    db.session.commit()
+    sweep_on(DUE)
+    [mail] = [m for m in emails() if m.to_addr == w.b1.email]
+    assert "گزارش ویژهٔ منابع" in mail.text_body and "Resources report" not in mail.text_body

@@ -138,6 +138,8 @@ def test_an_english_reader_sees_a_templates_task_in_english_until_the_template_i
     w.a1.language = "en"
     db.session.commit()
     officer = client_for(ctx, w.a1)
+    bell = lxml.html.fromstring(officer.get("/notifications/").text)
+    assert "New task «Score the criteria matrix»" in bell.text_content()  # its in-app notice, in English too
 
     def list_titles(**query) -> list[str]:
         page = lxml.html.fromstring(officer.get("/tasks/", query_string=query).text)

@@ -29,15 +29,22 @@ TEMPLATES = {
     "mail.dead_many": _l("%(count)s e-mails could not be sent: %(error)s"),
 }
 
+# Params that may come with an English twin ("task_en", "agency_en"): a task template's or an agency's English name.
+ENGLISH_TWINS = ("task", "agency")
+
 
 def _show_date(iso: str) -> str:
-    from flask_babel import get_locale
-
     from planapp.core.i18n import format_gregorian, format_jalali
 
     day = date.fromisoformat(iso)
+    return format_gregorian(day) if _english() else format_jalali(day)
+
+
+def _english() -> bool:
+    from flask_babel import get_locale
+
     locale = get_locale()
-    return format_gregorian(day) if locale and locale.language == "en" else format_jalali(day)
+    return bool(locale and locale.language == "en")
 
 
 def render(kind: str, params: dict[str, Any]) -> str:
@@ -45,6 +52,10 @@ def render(kind: str, params: dict[str, Any]) -> str:
     if template is None:
         return kind
     values = dict(params)
+    for name in ENGLISH_TWINS:  # a name with English words of its own shows them to English readers
+        twin = values.pop(f"{name}_en", None)
+        if twin and _english():
+            values[name] = twin
     if "actor" in values and not values["actor"]:
         values["actor"] = _l("system")  # the system asked by itself
     if "stage" in values:

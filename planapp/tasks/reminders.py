@@ -50,10 +50,12 @@ class Due:
     task_id: int
     due_on: date
     title: str
+    title_en: str | None  # the template's English title, while the task still carries the template's title
     plan: str
     owner_id: int
     agency_id: int | None
     agency: str
+    agency_en: str | None
     assignee_id: int | None
     taken_by_id: int | None
     before: int
@@ -87,7 +89,9 @@ def _candidates(today: date) -> Iterator[list[Due]]:
     ids = list(db.session.scalars(
         sa.select(Task.id).join(Plan, Task.plan_id == Plan.id)
         .where(Task.status.in_(TO_DO), Task.due_on <= horizon, Plan.closed_at.is_(None)).order_by(Task.id)))
-    columns = (Task.id, Task.due_on, Task.title, Plan.title, Plan.owner_id, Task.agency_id, Agency.name,
+    columns = (Task.id, Task.due_on, Task.title,
+               sa.case((TaskTemplate.title == Task.title, TaskTemplate.title_en), else_=sa.null()),
+               Plan.title, Plan.owner_id, Task.agency_id, Agency.name, Agency.name_en,
                Task.assignee_id, Task.taken_by_id,
                sa.func.coalesce(TaskTemplate.remind_before_days, DEFAULTS["remind_before_days"]),
                sa.func.coalesce(TaskTemplate.overdue_every_days, DEFAULTS["overdue_every_days"]),
@@ -169,6 +173,8 @@ def _sweep_chunk(chunk: list[Due], today: date, now: datetime, cap: int) -> int:
     for due, step in claimed:
         params = {"task": due.title, "plan": due.plan, "due": due.due_on.isoformat(),
                   "days": max((today - due.due_on).days, 0), "agency": due.agency or ""}
+        params.update({f"{name}_en": twin for name, twin in (("task", due.title_en), ("agency", due.agency_en))
+                       if twin})
         notices.append(Notice(recipients[(due.task_id, step)], KINDS[step.split(":")[0]], params,
                               f"/tasks/{due.task_id}", key=f"reminder:{due.task_id}:{step}:{due.due_on.isoformat()}",
                               to_digest=step != "escalation" and earlier.get(due.task_id, 0) >= cap))

@@ -136,7 +136,7 @@ def notify_new_tasks(tasks: list[Task], now: datetime) -> None:
                 User.role.in_([Role.OFFICER, Role.PARTICIPANT]))):
             people.setdefault(agency_id, []).append(user_id)
     notify_many([Notice([task.assignee_id] if task.assignee_id else people.get(task.agency_id, []),
-                        "task.assigned", {"task": task.title, "plan": task.plan.title}, _link(task),
+                        "task.assigned", task_params(task), _link(task),
                         key=f"task.assigned:{task.id}") for task in tasks], now)
 
 
@@ -194,6 +194,11 @@ def create_task(actor: User, plan: Plan, data: dict[str, Any], now: datetime) ->
     return task
 
 
+def task_params(task: Task) -> dict[str, str]:
+    """What a notification about the task names: its title (with the template's English one) and its plan's."""
+    return {"task": task.title, "plan": task.plan.title, **({"task_en": task.title_en} if task.title_en else {})}
+
+
 def _notify_assignees(task: Task, kind: str, now: datetime, extra: dict | None = None) -> None:
     if task.assignee_id:
         people = [task.assignee_id]
@@ -203,7 +208,7 @@ def _notify_assignees(task: Task, kind: str, now: datetime, extra: dict | None =
         people = list(db.session.scalars(sa.select(User.id).where(
             User.agency_id == task.agency_id, User.is_active.is_(True),
             User.role.in_([Role.OFFICER, Role.PARTICIPANT]))))
-    notify(people, kind, {"task": task.title, "plan": task.plan.title, **(extra or {})}, _link(task), now)
+    notify(people, kind, {**task_params(task), **(extra or {})}, _link(task), now)
 
 
 # --- the cycle -------------------------------------------------------------------------------------------------
@@ -246,7 +251,7 @@ def apply_action(actor: User, task_id: int, name: str, now: datetime, reason: st
         raise stale_task() from error
     _audit(actor, task, name, before, {"status": task.status.value, **({"reason": reason} if reason else {})})
     if name == "submit":
-        notify([task.plan.owner_id], "task.submitted", {"task": task.title, "plan": task.plan.title},
+        notify([task.plan.owner_id], "task.submitted", task_params(task),
                _link(task), now)
     elif name in ("accept", "return", "cancel"):
         _notify_assignees(task, REVIEWED[name], now, {"reason": reason})
@@ -272,7 +277,7 @@ def reassign(actor: User, task_id: int, user_id: int, reason: str, now: datetime
         task.status = TaskStatus.IN_PROGRESS
     db.session.flush()
     _audit(actor, task, "reassign", before, {"taken_by_id": person.id, "reason": reason})
-    notify([person.id], "task.assigned", {"task": task.title, "plan": task.plan.title}, _link(task), now)
+    notify([person.id], "task.assigned", task_params(task), _link(task), now)
     return task
 
 
