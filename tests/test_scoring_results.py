@@ -11,13 +11,16 @@ import re
 import pytest
 from openpyxl import load_workbook
 
+from planapp.accounts import invitations
 from planapp.core.clock import now
 from planapp.extensions import db
-from planapp.scoring import report, rounds, services
+from planapp.scoring import queries, report, rounds, services
 from planapp.scoring.models import CriterionKind, MatrixStatus
+from planapp.tasks.models import task_guests
 from tests.factories import make_agency, make_plan, make_user, signed_in
 from tests.scoring_data import closed_round
 from tests.sql_helpers import count_statements
+from tests.test_scoring_rounds import build
 from tests.test_xss import PAYLOADS, shows_escaped, unescaped_reflections
 
 
@@ -252,15 +255,18 @@ def test_names_on_the_results_page_are_escaped(world, client):
     texts = [f"{payload} {n}" for n, payload in enumerate(PAYLOADS[:6])]
     scorer = make_user(role="officer", name=texts[4], agency=make_agency(name=texts[5]))
     silent = make_agency(name=PAYLOADS[2])
+    guest = make_user(role="participant", name=PAYLOADS[6], agency=make_agency(name=PAYLOADS[8]))
     matrix = closed_round(plan, supervisor, [scorer], candidates=texts[:2], criteria=texts[2:4])
     db.session.expire_all()
-    # The silent agency was asked too but scored nothing: listed by name.
-    matrix.results = {**matrix.results, "not_scored": [{"task_id": 0, "name": silent.name}]}
+    # The silent agency was asked too but scored nothing: listed by name; so is a guest, with their agency.
+    matrix.results = {**matrix.results, "not_scored": [
+        {"task_id": 0, "name": silent.name},
+        {"task_id": 0, "name": guest.name, "user_id": guest.id, "agency": guest.agency.name, "guest": True}]}
     last = matrix.results["candidates"][-1]["id"]
     rounds.confirm_cores(supervisor, plan, [last], {last: PAYLOADS[1]}, now())
     db.session.commit()
     page = signed_in(client, supervisor).get(results_url(plan)).text
-    shown = [*texts, PAYLOADS[1], PAYLOADS[2]]
+    shown = [*texts, PAYLOADS[1], PAYLOADS[2], PAYLOADS[6], PAYLOADS[8]]
     assert not unescaped_reflections(page, shown)
     assert all(shows_escaped(page, text) for text in shown)
 
@@ -281,6 +287,108 @@ def test_the_page_runs_the_same_queries_for_a_bigger_round(ctx, client):
     browser = signed_in(client, supervisor)
     count_page_queries(browser, small)  # warm up (the session's user, translations)
     assert count_page_queries(browser, small) == count_page_queries(browser, big)
+
+
+# --- who scored and who did not ----------------------------------------------------------------------------------
+
+
+def invite(supervisor, task, name: str, email: str):
+    """A new participant invited by e-mail to `task` (a guest of it, of the task's agency)."""
+    return invitations.invite_participant(supervisor, {"email": email, "name": name, "task_id": task.id},
+                                          now(), 7).user
+
+
+@pytest.fixture
+def mixed(ctx):
+    """A round asked of four agencies and two participants, closed:
+    agency A — its officer scored; agency B — its officer scored, its invited guest did not;
+    agency C — no officer scored, its invited guest did; agency D — nobody;
+    participant P (a personal task) did not score; participant Q did."""
+    supervisor = make_user(role="supervisor")
+    plan = make_plan(supervisor, stage="analysis")
+    a, b, c, d = (make_agency(name=f"دستگاه {key}") for key in "ABCD")
+    officer_a, officer_b = make_user(name="کارشناس الف", agency=a), make_user(name="کارشناس ب", agency=b)
+    make_user(name="کارشناس پ", agency=c)  # asked with the agency, scored nothing
+    silent_p, scorer_q = (make_user(role="participant", name=f"مشارکت‌کننده {key}") for key in "PQ")
+    matrix = build(plan, supervisor)
+    made = rounds.open_round(supervisor, plan, [a.id, b.id, c.id, d.id], "7", now(), [silent_p.id, scorer_q.id])
+    task_of = {**{t.agency_id: t for t in made if t.agency_id}, **{t.assignee_id: t for t in made if t.assignee_id}}
+    guest_b = invite(supervisor, task_of[b.id], "مهمان ب", "guest-b@example.ir")
+    guest_c = invite(supervisor, task_of[c.id], "مهمان پ", "guest-c@example.ir")
+    guest_c.is_active = True  # as if the invitation link was used; guest B never used theirs
+    for user, task in ((officer_a, task_of[a.id]), (officer_b, task_of[b.id]), (guest_c, task_of[c.id]),
+                       (scorer_q, task_of[scorer_q.id])):
+        for candidate in queries.list_candidates(matrix.id):
+            for criterion in queries.list_criteria(matrix.id):
+                rounds.save_score(user, task, candidate.id, criterion.id, "5", now())
+    results = rounds.close_round(supervisor, plan, now())
+    db.session.commit()
+    people = {"officer_a": officer_a, "officer_b": officer_b, "guest_b": guest_b, "guest_c": guest_c,
+              "silent_p": silent_p, "scorer_q": scorer_q}
+    return plan, supervisor, results, people, {"a": a, "b": b, "c": c, "d": d}
+
+
+def test_invited_people_who_saved_no_score_are_named_with_their_agency(mixed):
+    """Scores are kept per person: an agency's task counts as scored when anyone scored on it (A, B by their
+    officers, C by its guest), but each person invited to score — a guest of a task, or with a task of their own —
+    who saved nothing is named, even when colleagues scored on the same task (B's guest)."""
+    plan, _supervisor, results, people, agencies = mixed
+    assert sorted(s["name"] for s in results["scorers"]) == sorted(
+        people[key].name for key in ("officer_a", "officer_b", "guest_c", "scorer_q"))
+    assert [(t["name"], t.get("agency"), t["participant"], t.get("guest", False)) for t in results["not_scored"]] == [
+        ("مهمان ب", agencies["b"].name, True, True),  # after their agency's task, which counts as scored
+        (agencies["d"].name, None, False, False),  # an agency's task nobody scored on: listed by the agency
+        ("مشارکت‌کننده P", people["silent_p"].agency.name, True, False),  # a personal task not scored
+    ]
+    found = report.plan_results(plan.id)
+    assert found.not_scored == (
+        report.NotScored("مهمان ب", agencies["b"].name, participant=True, guest=True),
+        report.NotScored(agencies["d"].name),
+        report.NotScored("مشارکت‌کننده P", people["silent_p"].agency.name, participant=True))
+    assert {s.name: s.agency for s in found.scorers}["مهمان پ"] == agencies["c"].name
+
+
+def test_a_guest_who_also_scored_elsewhere_in_the_round_is_not_listed(ctx):
+    """Whether a person scored is read by person, not by task: an officer invited as a guest to another agency's
+    task who scored on their own agency's task did score in the round; their guest task, scored by nobody, is
+    listed by its agency."""
+    supervisor = make_user(role="supervisor")
+    plan = make_plan(supervisor, stage="analysis")
+    officer, other = make_user(), make_agency()
+    matrix = build(plan, supervisor)
+    own, guest_task = rounds.open_round(supervisor, plan, [officer.agency_id, other.id], "7", now())
+    db.session.execute(task_guests.insert().values(task_id=guest_task.id, user_id=officer.id))
+    for candidate in queries.list_candidates(matrix.id):
+        for criterion in queries.list_criteria(matrix.id):
+            rounds.save_score(officer, own, candidate.id, criterion.id, "4", now())
+    results = rounds.close_round(supervisor, plan, now())
+    assert [t["name"] for t in results["not_scored"]] == [other.name]
+
+
+def test_the_page_names_who_did_not_score_with_their_agency(mixed, client):
+    plan, supervisor, _results, people, agencies = mixed
+    page = signed_in(client, supervisor).get(results_url(plan))
+    assert page.status_code == 200
+    silent = page.text.split('id="results-not-scored"')[1].split("</ul>")[0]
+    assert f"مهمان ب ({agencies['b'].name})" in silent and "دعوت‌شده به این وظیفه" in silent
+    assert f"<li>{agencies['d'].name}</li>" in silent
+    assert f"مشارکت‌کننده P ({people['silent_p'].agency.name})" in silent
+    for key in ("officer_a", "officer_b", "guest_c", "scorer_q"):
+        assert people[key].name not in silent
+    assert "چه کسانی امتیاز ندادند" in page.text
+    # The supervisor's scoring page lists them the same way.
+    scoring = signed_in(client, supervisor).get(f"/plans/{plan.id}/scoring").text
+    assert f"مهمان ب ({agencies['b'].name})" in scoring.split('id="scoring-not-scored"')[1].split("</ul>")[0]
+
+
+def test_listing_who_did_not_score_adds_no_query_per_person(mixed, client):
+    """The agencies of the scorers and of those who did not score are read in one query."""
+    plan, supervisor, *_rest = mixed
+    quiet = make_plan(supervisor, stage="analysis")
+    closed_round(quiet, supervisor, [make_user(role="officer")])
+    browser = signed_in(client, supervisor)
+    count_page_queries(browser, quiet)  # warm up
+    assert count_page_queries(browser, quiet) == count_page_queries(browser, plan)
 
 
 # --- the results as plain data for the plan document -------------------------------------------------------------

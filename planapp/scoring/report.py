@@ -86,6 +86,18 @@ class Scorer:
 
 
 @dataclass(frozen=True)
+class NotScored:
+    """Asked to score and saved nothing in the round: an agency's task nobody scored on (`agency` empty: the name is
+    the agency's), or a person — with a personal task, or invited to a task as its guest — named with their agency.
+    After a Delphi round: who saved no revision."""
+
+    name: str
+    agency: str = ""
+    participant: bool = False
+    guest: bool = False
+
+
+@dataclass(frozen=True)
 class PlanResults:
     plan_id: int
     matrix_id: int
@@ -103,7 +115,7 @@ class PlanResults:
     complete_scorers: int = 0
     cells: int = 0
     scorers: tuple[Scorer, ...] = ()
-    not_scored: tuple[str, ...] = ()
+    not_scored: tuple[NotScored, ...] = ()
     agreement_by_round: tuple[tuple[int, float | None], ...] = ()  # (round, Kendall's W) after a Delphi round
 
     @property
@@ -128,12 +140,28 @@ def _candidate(c: Candidate) -> CandidateRow:
                         c.confirmed_at)
 
 
-def _scorers(rows: list[dict]) -> tuple[Scorer, ...]:
-    ids = [int(r["user_id"]) for r in rows if "user_id" in r]
-    agencies = dict(db.session.execute(sa.select(User.id, Agency.name).join(Agency, Agency.id == User.agency_id)
-                                       .where(User.id.in_(ids))).all()) if ids else {}
-    return tuple(Scorer(int(r["user_id"]), str(r.get("name", "")), agencies.get(int(r["user_id"]), ""),
-                        int(r.get("cells", 0))) for r in rows if "user_id" in r)
+def _agencies(ids: set[int]) -> dict[int, str]:
+    """The agency of each person, read now (one query for the scorers and those who did not score)."""
+    return dict(db.session.execute(sa.select(User.id, Agency.name).join(Agency, Agency.id == User.agency_id)
+                                   .where(User.id.in_(ids))).all()) if ids else {}
+
+
+def _people(results: dict) -> tuple[tuple[Scorer, ...], tuple[NotScored, ...]]:
+    rows = [r for r in results.get("scorers", []) if "user_id" in r]
+    silent = results.get("not_scored", [])
+    agencies = _agencies({int(r["user_id"]) for r in rows}
+                         | {int(r["user_id"]) for r in silent if r.get("user_id") is not None})
+    scorers = tuple(Scorer(int(r["user_id"]), str(r.get("name", "")), agencies.get(int(r["user_id"]), ""),
+                           int(r.get("cells", 0))) for r in rows)
+    return scorers, tuple(_not_scored(r, agencies) for r in silent)
+
+
+def _not_scored(row: dict, agencies: dict[int, str]) -> NotScored:
+    """A person is named with their agency, an agency's task by the agency alone. Results closed before people were
+    listed with their user id carry the name alone, as they were shown then."""
+    person = row.get("user_id")
+    agency = agencies.get(int(person), str(row.get("agency", ""))) if person is not None else ""
+    return NotScored(str(row.get("name", "")), agency, bool(row.get("participant")), bool(row.get("guest")))
 
 
 def plan_results(plan_id: int) -> PlanResults | None:
@@ -155,6 +183,7 @@ def plan_results(plan_id: int) -> PlanResults | None:
                         for c in stored.values()] or criteria
     k = int(results.get("top_k", 0))
     confirmed = {c.id for c in candidates if c.confirmed}
+    scorers, not_scored = _people(results)
     ranking = tuple(Ranked(int(r["id"]), r["name"], tuple(float(m) for m in r["mean"]), float(r["weighted_sum"]),
                            int(r["rank_weighted_sum"]), float(r["topsis"]), int(r["rank_topsis"]), float(r["p_top"]),
                            r["rank_topsis"] <= k or r["rank_weighted_sum"] <= k, int(r["id"]) in confirmed)
@@ -162,8 +191,7 @@ def plan_results(plan_id: int) -> PlanResults | None:
     return PlanResults(**base, closed=True, round=results.get("round"), ranking=ranking, top_k=k,
                        kendall_w=results.get("kendall_w"), kendall_note=results.get("kendall_note") or "",
                        complete_scorers=int(results.get("complete_scorers", 0)), cells=int(results.get("cells", 0)),
-                       scorers=_scorers(results.get("scorers", [])),
-                       not_scored=tuple(str(t.get("name", "")) for t in results.get("not_scored", [])),
+                       scorers=scorers, not_scored=not_scored,
                        agreement_by_round=tuple((int(r["round"]), r.get("kendall_w"))
                                                 for r in results.get("rounds", []) if "round" in r))
 

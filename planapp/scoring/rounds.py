@@ -288,7 +288,8 @@ def compute_results(candidates: list[Candidate], criteria: list[Criterion], scor
 
 
 def close_round(actor: User, plan: Plan, now: datetime) -> dict:
-    """Aggregate and rank, keep the results on the matrix, close it; tasks nobody scored on are listed."""
+    """Aggregate and rank, keep the results on the matrix, close it; tasks nobody scored on, and invited guests who
+    saved no score, are listed (scorers.not_scored)."""
     require_changeable(actor, plan)
     matrix = queries.get_active_matrix(plan.id)
     matrix = scorers.lock(matrix) if matrix is not None else None  # a score being saved now lands first or not at all
@@ -306,10 +307,7 @@ def close_round(actor: User, plan: Plan, now: datetime) -> dict:
         row["participant"] = people[row["user_id"]].role == Role.PARTICIPANT
         if matrix.round > 1:
             row["revised"] = revised[row["user_id"]]  # cells changed in this round; the others kept round 1's value
-    scored_tasks = {s.task_id for s in scores if s.round == matrix.round}
-    results["not_scored"] = [{"task_id": t.id, "name": scorers.addressee(t),
-                              "participant": scorers.is_participant_task(t)}
-                             for t in scorers.current_tasks(plan.id, matrix) if t.id not in scored_tasks]
+    results["not_scored"] = scorers.not_scored(scorers.current_tasks(plan.id, matrix), scores, matrix.round)
     previous = matrix.results if matrix.round > 1 else None
     results["round"] = matrix.round
     results["rounds"] = [*(previous or {}).get("rounds", []),

@@ -28,7 +28,7 @@ from planapp.scoring.models import MatrixStatus, RoundTask, Score, ScoringMatrix
 from planapp.scoring.services import require_changeable
 from planapp.tasks import services as tasks
 from planapp.tasks.lifecycle import TaskKind, TaskStatus
-from planapp.tasks.models import Task
+from planapp.tasks.models import Task, task_guests
 
 SCORER_ROLES = (Role.OFFICER, Role.PARTICIPANT)
 
@@ -166,6 +166,45 @@ def counted_scores(matrix: ScoringMatrix) -> list[Counted]:
             cells[(s.user_id, s.candidate_id, s.criterion_id)] = Counted(
                 s.user_id, s.candidate_id, s.criterion_id, s.value, s.task_id, s.round)
     return list(cells.values())
+
+
+def guests_of(task_ids: list[int]) -> list[tuple[int, User]]:
+    """The people invited to these tasks (task_guests) with their task, by task then name: one query."""
+    if not task_ids:
+        return []
+    rows = db.session.execute(sa.select(task_guests.c.task_id, User).join(User, User.id == task_guests.c.user_id)
+                              .where(task_guests.c.task_id.in_(task_ids))
+                              .order_by(task_guests.c.task_id, User.name, User.id)).all()
+    return [(task_id, user) for task_id, user in rows]
+
+
+def not_scored(round_tasks: list[Task], scores: list[Counted], number: int) -> list[dict]:
+    """Who was asked to score in round `number` and saved nothing in it, in the order of the tasks: a task nobody
+    scored on (an agency's, named by the agency, or one person's), and after it each person invited to it as a
+    guest who saved no score of their own, even when colleagues did. Scores are kept per person, so a guest's are
+    found by their user id; an agency's task counts as scored when anyone scored on it. In a Delphi round: who saved
+    no revision (their first-round scores count)."""
+    scored_tasks = {s.task_id for s in scores if s.round == number}
+    answered = {s.user_id for s in scores if s.round == number}
+    answered |= {t.assignee_id for t in round_tasks if t.id in scored_tasks and t.assignee_id is not None}
+    guests: dict[int, list[User]] = {}
+    for task_id, user in guests_of([t.id for t in round_tasks]):
+        guests.setdefault(task_id, []).append(user)
+    rows: list[dict] = []
+    listed: set[int] = set()
+    for task in round_tasks:
+        if task.id not in scored_tasks:
+            row = {"task_id": task.id, "name": addressee(task), "participant": is_participant_task(task)}
+            if task.assignee is not None:
+                row.update(user_id=task.assignee.id, agency=task.assignee.agency.name, guest=False)
+                listed.add(task.assignee.id)
+            rows.append(row)
+        for user in guests.get(task.id, []):
+            if user.id not in answered and user.id not in listed:
+                rows.append({"task_id": task.id, "name": user.name, "participant": user.role == Role.PARTICIPANT,
+                             "user_id": user.id, "agency": user.agency.name, "guest": True})
+                listed.add(user.id)
+    return rows
 
 
 def first_round_medians(matrix_id: int) -> dict[tuple[int, int], float]:
