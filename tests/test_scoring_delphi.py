@@ -361,3 +361,36 @@ def test_a_participant_invited_by_email_to_a_round_task_scores_and_is_listed(ope
             rounds.save_score(invited.user, task, c.id, k.id, "6", now())
     results = rounds.close_round(supervisor, plan, now())
     assert [(s["name"], s["participant"]) for s in results["scorers"]] == [("انجمن فرش", True)]
+
+
+def test_round_two_lists_who_did_not_revise_not_the_guests_left_out_of_it(world, client):
+    """Round 1: the officer scored on their agency's task, the participant on their own, and a guest invited to the
+    agency's task did not (listed, with the agency). Round 2 asks the round-1 scorers only; its list is who saved no
+    revision (named with their agency, their first-round scores counting), not the guest, who was not asked again."""
+    plan, supervisor, officer, participant, _bystander = world
+    matrix = build(plan, supervisor)
+    made = rounds.open_round(supervisor, plan, [officer.agency_id], "7", now(), [participant.id])
+    agency_task, own = made
+    guest = invitations.invite_participant(supervisor, {"email": "guest@example.ir", "name": "مهمان دستگاه",
+                                                        "task_id": agency_task.id}, now(), 7).user
+    cells = [(c.id, k.id) for c in queries.list_candidates(matrix.id) for k in queries.list_criteria(matrix.id)]
+    for user, task in ((officer, agency_task), (participant, own)):
+        for candidate_id, criterion_id in cells:
+            rounds.save_score(user, task, candidate_id, criterion_id, "5", now())
+    first = rounds.close_round(supervisor, plan, now())
+    assert [(t["name"], t["agency"], t["guest"]) for t in first["not_scored"]] == [
+        ("مهمان دستگاه", officer.agency.name, True)]
+    second = delphi.open_second_round(supervisor, plan, "5", now())
+    assert sorted(t.assignee_id for t in second) == sorted([officer.id, participant.id])
+    mine = next(t for t in second if t.assignee_id == participant.id)
+    rounds.save_score(participant, mine, *cells[0], "9", now())
+    results = rounds.close_round(supervisor, plan, now())
+    db.session.commit()
+    assert [(t["name"], t["agency"], t["guest"]) for t in results["not_scored"]] == [
+        (officer.name, officer.agency.name, False)]
+    assert {s["user_id"]: s["revised"] for s in results["scorers"]} == {officer.id: 0, participant.id: 1}
+    page = signed_in(fresh(), supervisor).get(f"/plans/{plan.id}/scoring/results").text
+    assert "چه کسانی در دور ۲ بازنگری نکردند" in page and "چه کسانی امتیاز ندادند" not in page
+    silent = page.split('id="results-not-scored"')[1].split("</ul>")[0]
+    assert f"{officer.name} ({officer.agency.name})" in silent
+    assert guest.name not in silent and participant.name not in silent
