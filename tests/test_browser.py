@@ -280,7 +280,18 @@ def test_admin_manages_agencies_in_place_with_htmx(
 # --------------------------------------------------------------------------- 4. phones
 
 
-def expect_main_navigation_visible(page: Page) -> None:
+def open_phone_menu(page: Page, label: str = "منو") -> None:
+    """On a phone the main menu and the account links start folded behind the Menu button, which opens them."""
+    nav, toggle = page.locator("nav.mainnav"), page.get_by_role("button", name=label)
+    expect(toggle).to_be_in_viewport()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(nav).to_be_hidden()
+    expect(page.locator("#account-links")).to_be_hidden()
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+
+
+def expect_main_navigation_visible(page: Page, menu_rows: bool = True) -> None:
     nav = page.locator("nav.mainnav")
     expect(nav).to_be_visible()
     links = nav.get_by_role("link")
@@ -288,6 +299,9 @@ def expect_main_navigation_visible(page: Page) -> None:
     # the indicator explorer, the indicator catalog (regions and sectors are its tabs), holidays, outbox
     for i in range(links.count()):
         expect(links.nth(i)).to_be_in_viewport()
+        if menu_rows:  # the open phone menu: a row a finger can hit
+            assert links.nth(i).bounding_box()["height"] >= 36
+    expect(page.locator("#account-links").get_by_role("button", name=re.compile("خروج|Sign out"))).to_be_visible()
 
 
 def test_phone_layout_has_no_horizontal_overflow(
@@ -310,15 +324,24 @@ def test_phone_layout_has_no_horizontal_overflow(
 
     sign_in(page, live_server, email)
     expect_language(page, "fa", "rtl")
-    expect_main_navigation_visible(page)
     expect(page.locator("#switch-language")).to_be_in_viewport()
-    expect_no_horizontal_overflow(page, "dashboard")
+    expect_no_horizontal_overflow(page, "dashboard, menu folded")
+    open_phone_menu(page)
+    expect_main_navigation_visible(page)
+    expect_no_horizontal_overflow(page, "dashboard, menu open")
     page.screenshot(path=artifacts / f"mobile-dashboard-{backend}.png", full_page=True)
+    # Escape folds it again and gives the focus back to the button.
+    page.keyboard.press("Escape")
+    expect(page.locator("nav.mainnav")).to_be_hidden()
+    expect(page.get_by_role("button", name="منو")).to_be_focused()
+    page.get_by_role("button", name="منو").click()
 
     page.locator("nav.mainnav").get_by_role("link", name="دستگاه‌ها").click()
     expect(page).to_have_url(f"{live_server}/admin/agencies/")
     expect(page.locator("#agency-rows tr")).to_have_count(2)
+    open_phone_menu(page)  # the next page (a boosted swap) comes with the menu folded
     expect_main_navigation_visible(page)
+    page.get_by_role("button", name="منو").click()
     expect_no_horizontal_overflow(page, "agencies list")
     page.screenshot(path=artifacts / f"mobile-agencies-{backend}.png", full_page=True)
 
@@ -335,11 +358,24 @@ def test_phone_layout_has_no_horizontal_overflow(
 
     page.locator("#switch-language").click()
     expect_language(page, "en", "ltr")
+    open_phone_menu(page, "Menu")
     expect_main_navigation_visible(page)
     expect_no_horizontal_overflow(page, "agencies list in English")
     page.screenshot(path=artifacts / f"mobile-agencies-en-{backend}.png", full_page=True)
 
     watch.assert_clean(page)
+
+
+def test_without_javascript_a_phone_shows_the_whole_menu(live_server: str, browser: Browser):
+    """The menu folds only where static/js/menu.js runs to open it again."""
+    context = browser.new_context(viewport=MOBILE, is_mobile=True, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page, live_server, make_admin("سارا نوری"))
+        expect_main_navigation_visible(page, menu_rows=False)  # links wrapped in the bar, as on a desktop
+        expect(page.get_by_role("button", name="منو")).to_be_hidden()
+    finally:
+        context.close()
 
 
 # --------------------------------------------------------------------------- 5. the session ends with sign-out

@@ -274,7 +274,8 @@ def admin_site(client: FlaskClient, ctx: Flask, supervisor):
 
 # The GET routes that answer with something else than HTML (a new download route is added here, in review).
 NOT_HTML = {"static", "health.healthz", "approvals.resolution_document", "task.download", "tasks.export",
-            "task_indicators.template", "explorer.export", "analysis.io_template", "scoring.results_export"}
+            "task_indicators.template", "explorer.export", "analysis.io_template", "scoring.results_export",
+            "analysis.export"}
 
 
 def html_responses_of_the_app(client: FlaskClient, admin_site: dict[str, str], make_app) -> dict[str, TestResponse]:
@@ -415,12 +416,12 @@ def test_no_rendered_page_holds_code_the_csp_would_block(site_client, admin_site
     responses = html_responses_of_the_app(site_client, admin_site, make_app)
     problems = {name: inline_code_in(response.text).problems for name, response in responses.items()}
     assert not {name: found for name, found in problems.items() if found}
-    # Every script is a file: the vendored htmx, then static/js/charts.js before the page scripts that use its
-    # window.PlanCharts (deferred scripts run in document order).
+    # Every script is a file: the vendored htmx, the phone menu (static/js/menu.js), then static/js/charts.js before
+    # the page scripts that use its window.PlanCharts (deferred scripts run in document order).
     home = inline_code_in(site_client.get("/").text)
-    assert home.script_tags == len(home.script_sources) == 5
+    assert home.script_tags == len(home.script_sources) == 6
     names = [src.rsplit("/", 1)[-1] for src in home.script_sources]
-    assert names == ["htmx.min.js", "charts.js", "explorer.js", "analysis.js", "scoring_results.js"]
+    assert names == ["htmx.min.js", "menu.js", "charts.js", "explorer.js", "analysis.js", "scoring_results.js"]
 
 
 def test_the_inline_code_finder_sees_what_the_csp_would_block():
