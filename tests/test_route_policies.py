@@ -125,6 +125,7 @@ ROUTE_MATRIX: dict[str, object] = {
     "analysis.page": Perm.VIEW_INDICATORS,  # the analysis page: readers of situation data who may see the plan
     "analysis.upload_io": Perm.EDIT_PLAN,  # the plan's input-output table: its supervisors
     "analysis.io_template": Perm.EDIT_PLAN,
+    "analysis.export": Perm.VIEW_INDICATORS,  # what the page shows, as XLSX/CSV: whoever may see the page
     "task_scores.save": Perm.WORK_ON_TASK,
     "task_scores.add_scorer": Perm.EDIT_PLAN,  # who scores in the open round, and the Delphi round: supervisors
     "task_scores.open_second_round": Perm.EDIT_PLAN,

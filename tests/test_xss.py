@@ -496,6 +496,45 @@ def test_the_explorer_shows_names_and_sources_escaped(client, hostile_site):
         assert "<script>alert(1)</script>" not in page and "<svg onload" not in page
 
 
+def test_the_analysis_page_and_its_export_keep_section_and_indicator_names_as_text(ctx, client):
+    """X1 and X10: ISIC section and indicator names holding markup or a formula are escaped on the analysis page
+    (table, picker, chart JSON) in both languages, and come out of its XLSX and CSV as text, formulas neutralised."""
+    import csv
+    import io
+
+    import openpyxl
+
+    from tests.analysis_data import regional_world
+    from tests.factories import make_plan
+    from tests.test_exports import assert_no_formula
+
+    regional_world()
+    markup, formulas = PAYLOADS[:3], ['=HYPERLINK("http://evil","x")', "@SUM(A1)", "\u200f=1+1"]
+    for code, name, name_en in zip(("A", "C", "G"), markup, formulas, strict=True):
+        db.session.execute(sa.update(Sector).where(Sector.code == code).values(name=name, name_en=name_en))
+    db.session.execute(sa.update(Indicator).where(Indicator.code == "EMP").values(name=PAYLOADS[3],
+                                                                                   name_en="+1+1" + PAYLOADS[4]))
+    db.session.commit()
+    supervisor = make_user(role="supervisor")
+    plan = make_plan(supervisor, stage="analysis")
+    browser = signed_in(client, supervisor)
+    for language, names in (("fa", markup), ("en", formulas)):
+        switch_language(browser, language)
+        page = browser.get(f"/plans/{plan.id}/analysis")
+        assert page.status_code == 200 and not unescaped_reflections(page.text, PAYLOADS)
+        assert all(shows_escaped(page.text, name) for name in names)
+        response = browser.get(f"/plans/{plan.id}/analysis/export.xlsx")
+        assert response.status_code == 200
+        assert_no_formula(response.data)
+        sheets = openpyxl.load_workbook(io.BytesIO(response.data)).worksheets
+        shown = {row[1] for sheet in sheets for row in sheet.iter_rows(min_row=2, max_row=4, values_only=True)}
+        expected = set(markup) if language == "fa" else {"'" + name for name in formulas}
+        assert shown == expected  # markup is plain text in a workbook; a formula gets its quote
+        table = list(csv.reader(io.StringIO(browser.get(f"/plans/{plan.id}/analysis/export.csv").data
+                                            .decode("utf-8-sig"))))
+        assert {row[1] for row in table[1:4]} == expected
+
+
 def test_answers_to_the_forms_escape_what_was_typed(hostile_site):
     """X1: flashes after saving, and forms shown again with their errors, escape the typed values."""
     assert_all_escaped(hostile_site.form_responses, hostile_site.texts)

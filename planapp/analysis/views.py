@@ -4,6 +4,7 @@ from the indicator values, and the plan's input-output table (multipliers, linka
     GET  /plans/<id>/analysis                     the page (htmx aimed at #analysis-results: only the results)
     POST /plans/<id>/analysis/io-table            upload an input-output table (replaces the plan's earlier one)
     GET  /plans/<id>/analysis/io-template.<fmt>   the table's layout as a CSV or XLSX to fill
+    GET  /plans/<id>/analysis/export.<fmt>        what the page shows: XLSX (a sheet a table) or the LQ as CSV
 
 Query string: indicator=<code of an indicator by sector>, base=<Jalali year>, end=<Jalali year>.
 
@@ -19,10 +20,12 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from planapp.analysis import export as analysis_export
 from planapp.analysis import io_tables, linkages, queries, regional
 from planapp.core import exports
 from planapp.core.clock import now
 from planapp.core.errors import ValidationFailed
+from planapp.core.i18n import local_date
 from planapp.core.permissions import Perm, can
 from planapp.extensions import db
 from planapp.plans.views import load_plan
@@ -74,6 +77,21 @@ def _page(plan, io_error: str | None = None):
 @requires(Perm.VIEW_INDICATORS)
 def page(plan_id: int):
     return _page(load_plan(plan_id))
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>", endpoint="export")
+@requires(Perm.VIEW_INDICATORS)
+def export(plan_id: int, fmt: str):
+    """The page's tables for the same query string; a table without numbers carries the page's reason."""
+    plan = load_plan(plan_id)
+    locale = locale_code()
+    result, _indicators = _regional(plan, locale)
+    name = exports.export_filename(f"analysis-plan-{plan.id}", fmt, local_date(now()))
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "csv":
+        return Response(analysis_export.lq_csv(result), mimetype=exports.CSV_MIMETYPE, headers=disposition)
+    body = analysis_export.workbook(result, linkages.linkages(queries.get_io_table(plan.id)), rtl=locale == "fa")
+    return Response(body, mimetype=exports.XLSX_MIMETYPE, headers=disposition)
 
 
 @bp.post("/io-table", endpoint="upload_io")
