@@ -1,17 +1,20 @@
 """RELIABILITY A5, the mechanism: links that act once (planapp/accounts/tokens.py), on SQLite and PostgreSQL.
 
-Only the SHA-256 of a token is stored; peeking changes nothing; consuming is one compare-and-swap UPDATE, so of
-many requests racing with one link exactly one wins; a link expires at its time; a new reset or invitation link
-ends the older unused ones; each refusal (unknown, expired, used) says so plainly in Persian.
+A token is signed for its purpose with SECRET_KEY; only the SHA-256 of a token is stored; peeking changes
+nothing; consuming is one compare-and-swap UPDATE, so of many requests racing with one link exactly one wins; a link
+expires at its time; a new reset or invitation link ends the older unused ones; each refusal (unknown, expired,
+used) says so plainly in Persian.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from planapp.accounts import tokens
 from planapp.accounts.models import ActionToken
@@ -19,6 +22,7 @@ from planapp.core import clock
 from planapp.extensions import db
 from tests import concurrency
 from tests.factories import make_user
+from tests.sql_helpers import count_statements
 
 NOW = datetime(2026, 5, 2, 9, 0, tzinfo=UTC)
 THREADS, ROUNDS = 16, 3
@@ -42,7 +46,8 @@ def test_only_the_hash_is_stored_and_the_token_is_long_and_random(ctx):
     user = make_user()
     raws = [tokens.issue(tokens.DECISION, user, timedelta(hours=1), NOW, payload={"request_id": n}) for n in range(50)]
     db.session.commit()
-    assert len(set(raws)) == 50 and all(len(raw) >= 43 for raw in raws)  # 32 random bytes, URL-safe
+    # 32 random bytes and their 32-byte signature, URL-safe
+    assert len(set(raws)) == 50 and all(len(raw) == 86 and re.fullmatch(r"[\w-]+", raw) for raw in raws)
     stored = set(db.session.scalars(sa.select(ActionToken.token_hash)))
     assert stored == {hashlib.sha256(raw.encode()).hexdigest() for raw in raws}
     assert not any(raw in value for raw in raws for value in stored)
@@ -80,7 +85,8 @@ def test_a_link_expires_at_its_time_with_the_frozen_clock(ctx):
     assert count(ActionToken.used_at.is_not(None)) == 0
 
 
-@pytest.mark.parametrize("raw", ["", "x", "A" * 43, "A" * 5000, "../../etc/passwd", "%00", "\u0000"])
+@pytest.mark.parametrize("raw", ["", "x", "A" * 43, "A" * 86, "é" * 86, "A" * 5000, "../../etc/passwd", "%00",
+                                 "\u0000"])
 def test_unknown_and_malformed_links_are_refused_as_unknown(ctx, raw):
     user = make_user()
     tokens.issue(tokens.INVITATION, user, timedelta(days=7), NOW)
@@ -88,6 +94,26 @@ def test_unknown_and_malformed_links_are_refused_as_unknown(ctx, raw):
     unknown = refusal(tokens.INVITATION, raw, NOW)
     assert (unknown.reason, unknown.status) == (tokens.UNKNOWN, 404)
     assert FA_UNKNOWN in str(unknown.message)
+
+
+def test_a_link_not_signed_here_is_refused_before_any_query(ctx, monkeypatch):
+    """The token's second half signs the first for its purpose with SECRET_KEY: a changed character, a random part
+    moved under another signature, or a key changed since (a leaked link after rotation) all read as unknown."""
+    user = make_user()
+    raw = tokens.issue(tokens.PASSWORD_RESET, user, timedelta(minutes=60), NOW)
+    other = tokens.issue(tokens.PASSWORD_RESET, make_user(), timedelta(minutes=60), NOW)
+    db.session.commit()
+    flipped = raw[:-1] + ("A" if raw[-1] != "A" else "B")
+    swapped = raw[:43] + other[43:]
+    with count_statements() as statements:
+        for forged in (flipped, swapped, raw[:43], raw + "A"):
+            assert refusal(tokens.PASSWORD_RESET, forged, NOW).reason == tokens.UNKNOWN
+            with pytest.raises(tokens.LinkRefused):
+                tokens.consume(tokens.PASSWORD_RESET, forged, NOW)
+    assert statements == []
+    assert tokens.peek(tokens.PASSWORD_RESET, raw, NOW).user_id == user.id
+    monkeypatch.setitem(current_app.config, "SECRET_KEY", "another-key-" + "k" * 40)
+    assert refusal(tokens.PASSWORD_RESET, raw, NOW).reason == tokens.UNKNOWN
 
 
 def test_a_link_works_only_for_its_purpose(ctx):

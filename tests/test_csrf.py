@@ -254,19 +254,19 @@ def _invitation_link(world: World) -> dict:
     invitations.invite_participant(supervisor, {"email": "invited@example.ir", "name": "مهمان",
                                                 "agency_id": world.agency_id}, now(), 7)
     db.session.commit()
-    return {"invitation_token": _mailed_link(r"/invitation/([\w-]{43})")}
+    return {"invitation_token": _mailed_link(r"/invitation/([\w-]{86})")}
 
 
 def _reset_link(world: World) -> dict:
     resets.request_password_reset(world.admin_email, now(), 60)
     db.session.commit()
-    return {"reset_token": _mailed_link(r"/password/reset/([\w-]{43})")}
+    return {"reset_token": _mailed_link(r"/password/reset/([\w-]{86})")}
 
 
 def _decision_link(world: World) -> dict:
     me = db.session.scalar(sa.select(User.id).where(User.email == world.emails["supervisor"]))
     key = f"transition.requested:{world.requests['asked_by_other']}:{me}"
-    return {"decision_token": _mailed_link(r"/decide/([\w-]{43})", key)}
+    return {"decision_token": _mailed_link(r"/decide/([\w-]{86})", key)}
 
 
 def _set_password(world: World) -> dict:

@@ -37,7 +37,7 @@ from tests.test_xss import PAYLOADS, unescaped_reflections
 
 NOW = datetime(2026, 5, 5, 8, 0, tzinfo=UTC)
 THREADS = 12
-LINK = re.compile(r"https?://[^/\s\"]+(/decide/[A-Za-z0-9_-]{43})")
+LINK = re.compile(r"https?://[^/\s\"]+(/decide/[A-Za-z0-9_-]{86})")
 FA_GIVE_REASON = "بنویسید چرا درخواست رد می‌شود"
 FA_ALREADY = "پیش‌تر تصمیم گرفته شده است"
 FA_STALE = "شخص دیگری"

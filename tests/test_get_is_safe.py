@@ -272,11 +272,11 @@ def links_from_e_mails(supervisor: User, task_id: int, request_id: int) -> dict[
         bodies = db.session.scalars(query.where(OutboxMessage.key == key) if key else query)
         return [found.group(1) for body in bodies if (found := re.search(pattern, body))]
 
-    invited = mailed(r"/invitation/([\w-]{43})")
+    invited = mailed(r"/invitation/([\w-]{86})")
     invitations.accept_invitation(invited[1], "a-good-password-1", now())  # used
     db.session.commit()
-    decision = mailed(r"/decide/([\w-]{43})", f"transition.requested:{request_id}:{supervisor.id}")
-    return {"invitation_token": invited, "reset_token": mailed(r"/password/reset/([\w-]{43})"),
+    decision = mailed(r"/decide/([\w-]{86})", f"transition.requested:{request_id}:{supervisor.id}")
+    return {"invitation_token": invited, "reset_token": mailed(r"/password/reset/([\w-]{86})"),
             "decision_token": decision}
 
 

@@ -45,7 +45,7 @@ FA_NOT_VALID = "معتبر نیست"
 FA_PASSWORD_LENGTH = "گذرواژه باید"
 FA_DIFFER = "دو گذرواژه"
 FA_SENT = "دعوت‌نامه برای"
-LINK = re.compile(r"https?://[^/\s\"]+(/invitation/[A-Za-z0-9_-]{43})")
+LINK = re.compile(r"https?://[^/\s\"]+(/invitation/[A-Za-z0-9_-]{86})")
 
 
 def invite(client, email: str = "guest@example.ir", name: str = "مهمان تازه", agency_id: object = "",

@@ -35,7 +35,7 @@ FA_BAD_EMAIL = "یک نشانی رایانامهٔ درست وارد کنید"
 FA_SENT = "دعوت‌نامه برای"
 FA_PASSWORD_LENGTH = "گذرواژه باید"
 FA_WELCOME = "خوش آمدید"
-LINK = re.compile(r"https?://[^/\s\"]+(/invitation/[A-Za-z0-9_-]{43})")
+LINK = re.compile(r"https?://[^/\s\"]+(/invitation/[A-Za-z0-9_-]{86})")
 
 
 def the_story():

@@ -29,7 +29,7 @@ from tests.test_auth import page_without
 
 NOW = datetime(2026, 5, 5, 8, 0, tzinfo=UTC)
 NEW_PASSWORD = "a-fresh-password-2026"
-LINK = re.compile(r"https?://[^/\s\"]+(/password/reset/[A-Za-z0-9_-]{43})")
+LINK = re.compile(r"https?://[^/\s\"]+(/password/reset/[A-Za-z0-9_-]{86})")
 FA_EXPIRED = "منقضی شده است"
 FA_USED = "پیش‌تر به کار رفته است"
 FA_NOT_VALID = "معتبر نیست"

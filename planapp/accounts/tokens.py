@@ -1,18 +1,23 @@
 """Links that act once: invitations, password resets, decisions to take (RELIABILITY A5).
 
-The link carries a random token (32 bytes, URL-safe); the database keeps only its SHA-256, so a copy of the table
-opens nothing. `peek` reads a link without using it (GET pages); `consume` uses it with one compare-and-swap
-UPDATE, so of two requests racing with the same link exactly one wins, on SQLite and on PostgreSQL alike.
+The link carries a random token (32 bytes, URL-safe) signed for its purpose with the app's SECRET_KEY
+(HMAC-SHA256, 86 characters in all); the database keeps only the SHA-256 of the whole, so a copy of the table opens
+nothing, and a link that was not signed here (or was signed for another purpose, or before the key was changed) is
+refused before any query. `peek` reads a link without using it (GET pages); `consume` uses it with one
+compare-and-swap UPDATE, so of two requests racing with the same link exactly one wins, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from planapp.accounts.models import ActionToken, User
@@ -25,7 +30,8 @@ DECISION = "decision"
 # Purposes where only the newest link of a person may work: a new one ends the older unused ones.
 ONE_LIVE_LINK = frozenset({INVITATION, PASSWORD_RESET})
 
-MAX_TOKEN_LENGTH = 100  # token_urlsafe(32) is 43 characters; anything much longer is not ours
+RANDOM_LENGTH = 43  # secrets.token_urlsafe(32)
+TOKEN_LENGTH = 86  # the random part and its signature (32 bytes, URL-safe base64 without padding)
 
 UNKNOWN, EXPIRED, USED = "unknown", "expired", "used"
 
@@ -66,6 +72,20 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _signature(purpose: str, random_part: str) -> str:
+    key = current_app.config["SECRET_KEY"]
+    digest = hmac.new(key.encode() if isinstance(key, str) else key, f"{purpose}:{random_part}".encode(),
+                      hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _signed_here(purpose: str, raw: str) -> bool:
+    """True when the link's token was signed by this app for this purpose (constant-time compare)."""
+    if not raw or len(raw) != TOKEN_LENGTH or not raw.isascii():
+        return False
+    return hmac.compare_digest(raw[RANDOM_LENGTH:], _signature(purpose, raw[:RANDOM_LENGTH]))
+
+
 def issue(purpose: str, user: User, ttl: timedelta, now: datetime, payload: dict[str, Any] | None = None,
           created_by: User | None = None) -> str:
     """A new link for `user`; returns the raw token (for the e-mail only — it is never stored)."""
@@ -78,7 +98,8 @@ def issue(purpose: str, user: User, ttl: timedelta, now: datetime, payload: dict
             .values(expires_at=now)
             .execution_options(synchronize_session=False)
         )
-    raw = secrets.token_urlsafe(32)
+    random_part = secrets.token_urlsafe(32)
+    raw = random_part + _signature(purpose, random_part)
     db.session.add(ActionToken(purpose=purpose, token_hash=hash_token(raw), user_id=user.id, payload=payload or {},
                                created_at=now, expires_at=now + ttl,
                                created_by_id=created_by.id if created_by is not None else None))
@@ -86,7 +107,7 @@ def issue(purpose: str, user: User, ttl: timedelta, now: datetime, payload: dict
 
 
 def _find(purpose: str, raw: str) -> ActionToken | None:
-    if not raw or len(raw) > MAX_TOKEN_LENGTH:
+    if not _signed_here(purpose, raw):
         return None
     return db.session.scalar(
         sa.select(ActionToken).where(ActionToken.token_hash == hash_token(raw), ActionToken.purpose == purpose)
@@ -117,7 +138,7 @@ def consume(purpose: str, raw: str, now: datetime) -> ActionToken:
     """Use the link: one UPDATE … WHERE used_at IS NULL AND expires_at > now, which only one request can win.
 
     In the caller's transaction: if the work that follows fails and rolls back, the link still works."""
-    if not raw or len(raw) > MAX_TOKEN_LENGTH:
+    if not _signed_here(purpose, raw):
         raise LinkRefused(purpose, UNKNOWN)
     result = db.session.execute(
         sa.update(ActionToken)
