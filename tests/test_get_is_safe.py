@@ -79,6 +79,9 @@ LIST_QUERIES = [
     # the indicator explorer's choices (ids of the seeded catalog, Persian digits, a comparison year)
     "?indicator=1&indicator=17&region=1&region=3&counties=all&sector=1&from=۱۳۹۸&to=1404&year=1400&q=جمعیت",
 ]
+# Routes about one object crawled with a query string too: the analysis export with a selection and with nonsense
+# (a download reads the same choices as its page).
+OBJECT_QUERIES = {"analysis.export": ["", "?indicator=EMP&base=۱۴۰۰&end=1403", "?indicator=%3DX&base=x&end=9999"]}
 # htmx asks for a fragment by naming its target; boosted navigation asks for the whole page.
 HTMX_HEADERS = [
     {},
@@ -187,7 +190,7 @@ def situation_data(plan: Plan, task_id: int, officer: User) -> list[int]:
     db.session.add(SwotFactor(plan_id=plan.id, quadrant=Quadrant.STRENGTH, text="موقعیت مرزی", author_id=officer.id,
                               task_id=task_id, created_at=now()))
     scoring_matrix(plan, officer, task_id)
-    db.session.add(io_table_row(plan.id, officer.id))  # the analysis page's linkages and key sectors
+    db.session.add(io_table_row(plan.id, officer.id))  # the analysis page's linkages and key sectors (and export)
     staging = IndicatorImport(user_id=officer.id, task_id=task_id, file_name="b.csv", stored_name="y.csv",
                               status=ImportStatus.STAGING, total_rows=2, processed_rows=1, created_at=now())
     failed = IndicatorImport(user_id=officer.id, file_name="c.csv", stored_name="z.csv", status=ImportStatus.FAILED,
@@ -293,7 +296,7 @@ def every_get_url(app: Flask, values: dict[str, list]) -> Iterator[tuple[str, st
             combinations = [{**done, name: value} for done in combinations for value in values[name]]
         for arguments in combinations:
             url = adapter.build(rule.endpoint, arguments)
-            queries = LIST_QUERIES if not rule.arguments else [""]
+            queries = LIST_QUERIES if not rule.arguments else OBJECT_QUERIES.get(rule.endpoint, [""])
             for query in queries:
                 yield rule.endpoint, url + query
 
