@@ -9,12 +9,11 @@ from flask_login import current_user
 from planapp.agencies import queries, services
 from planapp.agencies.forms import AgencyForm
 from planapp.agencies.models import Agency
-from planapp.core.errors import ValidationFailed
-from planapp.core.forms import apply_service_error
 from planapp.core.permissions import Perm
 from planapp.extensions import db
 from planapp.web.access import requires
 from planapp.web.filters import locale_code
+from planapp.web.forms import save_form
 from planapp.web.htmx import render_fragment, trigger, wants_fragment
 from planapp.web.pagination import page_arg, per_page, text_arg
 
@@ -53,16 +52,9 @@ def list_agencies():
 @requires(Perm.MANAGE_AGENCIES)
 def create():
     form = _form()
-    if form.validate_on_submit():
-        try:
-            agency = services.create_agency(current_user, _data(form))
-        except ValidationFailed as error:
-            db.session.rollback()
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Agency «%(name)s» was created.", name=agency.name), "success")
-            return trigger(render_fragment("agencies/_create_form.html", form=_form(formdata=None)), "agencies-changed")
+    if saved := save_form(form, lambda: services.create_agency(current_user, _data(form))):
+        flash(_("Agency «%(name)s» was created.", name=saved.value.name), "success")
+        return trigger(render_fragment("agencies/_create_form.html", form=_form(formdata=None)), "agencies-changed")
     return render_fragment("agencies/_create_form.html", form=form, open=True)
 
 
@@ -84,16 +76,9 @@ def edit(agency_id: int):
 def update(agency_id: int):
     agency = _load(agency_id)
     form = _form(agency)
-    if form.validate_on_submit():
-        try:
-            services.update_agency(current_user, agency, _data(form))
-        except ValidationFailed as error:
-            db.session.rollback()
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Agency «%(name)s» was saved.", name=agency.name), "success")
-            return render_fragment("agencies/_row.html", agency=agency)
+    if save_form(form, lambda: services.update_agency(current_user, agency, _data(form))):
+        flash(_("Agency «%(name)s» was saved.", name=agency.name), "success")
+        return render_fragment("agencies/_row.html", agency=agency)
     return render_fragment("agencies/_row_form.html", agency=agency, form=form)
 
 
