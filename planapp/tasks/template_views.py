@@ -6,8 +6,6 @@ from flask import Blueprint, abort, flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from planapp.core.errors import ValidationFailed
-from planapp.core.forms import apply_service_error
 from planapp.core.permissions import Perm
 from planapp.extensions import db
 from planapp.tasks import template_queries as queries
@@ -17,6 +15,7 @@ from planapp.tasks.lifecycle import TaskKind
 from planapp.tasks.models import TaskTemplate
 from planapp.web.access import requires
 from planapp.web.filters import locale_code
+from planapp.web.forms import save_form
 from planapp.web.htmx import render_fragment, trigger, wants_fragment
 from planapp.web.pagination import page_arg, per_page, text_arg
 
@@ -62,17 +61,10 @@ def list_templates():
 @requires(Perm.MANAGE_TASK_TEMPLATES)
 def create():
     form = _form()
-    if form.validate_on_submit():
-        try:
-            template = services.create_template(current_user, _data(form))
-        except ValidationFailed as error:
-            db.session.rollback()
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Task template «%(title)s» was created.", title=template.title), "success")
-            fresh = _form(formdata=None)
-            return trigger(render_fragment("task_templates/_create_form.html", form=fresh), "templates-changed")
+    if saved := save_form(form, lambda: services.create_template(current_user, _data(form))):
+        flash(_("Task template «%(title)s» was created.", title=saved.value.title), "success")
+        fresh = _form(formdata=None)
+        return trigger(render_fragment("task_templates/_create_form.html", form=fresh), "templates-changed")
     return render_fragment("task_templates/_create_form.html", form=form, open=True)
 
 
@@ -95,19 +87,12 @@ def update(template_id: int):
     template = _load(template_id)
     form = _form(template)
     stage = template.stage
-    if form.validate_on_submit():
-        try:
-            services.update_template(current_user, template, _data(form))
-        except ValidationFailed as error:
-            db.session.rollback()
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Task template «%(title)s» was saved. Stages entered from now on use it.", title=template.title),
-                  "success")
-            body = render_fragment("task_templates/_row.html", template=template)
-            # Moved to another stage: the table regroups itself.
-            return trigger(body, "templates-changed") if template.stage != stage else body
+    if save_form(form, lambda: services.update_template(current_user, template, _data(form))):
+        flash(_("Task template «%(title)s» was saved. Stages entered from now on use it.", title=template.title),
+              "success")
+        body = render_fragment("task_templates/_row.html", template=template)
+        # Moved to another stage: the table regroups itself.
+        return trigger(body, "templates-changed") if template.stage != stage else body
     return render_fragment("task_templates/_row_form.html", template=template, form=form)
 
 
