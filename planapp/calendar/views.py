@@ -10,13 +10,12 @@ from planapp.calendar import queries, services
 from planapp.calendar.forms import HolidayForm
 from planapp.calendar.models import Holiday
 from planapp.core.clock import now
-from planapp.core.errors import ValidationFailed
-from planapp.core.forms import apply_service_error
 from planapp.core.i18n import ascii_digits, jalali, localized_digits, parse_jalali_date
 from planapp.core.permissions import Perm
 from planapp.extensions import db
 from planapp.web.access import requires
 from planapp.web.filters import jdate
+from planapp.web.forms import save_form
 from planapp.web.htmx import render_fragment, trigger, wants_fragment
 from planapp.web.pagination import text_arg
 
@@ -73,18 +72,11 @@ def list_holidays():
 @requires(Perm.MANAGE_HOLIDAYS)
 def create():
     form = _form()
-    if form.validate_on_submit():
-        try:
-            holiday = services.add_holiday(current_user, _data(form))
-        except ValidationFailed as error:
-            db.session.rollback()
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(day)s, «%(name)s», was added to the holidays.", day=jdate(holiday.day),
-                    name=holiday.name), "success")
-            return trigger(render_fragment("holidays/_create_form.html", form=_form(formdata=None)),
-                           "holidays-changed")
+    if saved := save_form(form, lambda: services.add_holiday(current_user, _data(form))):
+        holiday = saved.value
+        flash(_("%(day)s, «%(name)s», was added to the holidays.", day=jdate(holiday.day), name=holiday.name),
+              "success")
+        return trigger(render_fragment("holidays/_create_form.html", form=_form(formdata=None)), "holidays-changed")
     return render_fragment("holidays/_create_form.html", form=form, open=True)
 
 
@@ -107,19 +99,11 @@ def update(holiday_id: int):
     holiday = _load(holiday_id)
     form = _form(holiday)
     day = holiday.day
-    if form.validate_on_submit():
-        try:
-            services.update_holiday(current_user, holiday, _data(form))
-        except ValidationFailed as error:
-            db.session.rollback()
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(day)s, «%(name)s», was saved.", day=jdate(holiday.day), name=holiday.name),
-                  "success")
-            body = render_fragment("holidays/_row.html", holiday=holiday)
-            # The day moved (perhaps to another year): the table puts it in its place.
-            return trigger(body, "holidays-changed") if holiday.day != day else body
+    if save_form(form, lambda: services.update_holiday(current_user, holiday, _data(form))):
+        flash(_("%(day)s, «%(name)s», was saved.", day=jdate(holiday.day), name=holiday.name), "success")
+        body = render_fragment("holidays/_row.html", holiday=holiday)
+        # The day moved (perhaps to another year): the table puts it in its place.
+        return trigger(body, "holidays-changed") if holiday.day != day else body
     return render_fragment("holidays/_row_form.html", holiday=holiday, form=form)
 
 
