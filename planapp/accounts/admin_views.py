@@ -10,12 +10,11 @@ from planapp.accounts import queries, services
 from planapp.accounts.forms import NewUserForm, UserForm
 from planapp.accounts.models import User
 from planapp.agencies.queries import agency_choices
-from planapp.core.errors import ValidationFailed
-from planapp.core.forms import apply_service_error
 from planapp.core.permissions import Perm, Role, require
 from planapp.extensions import db
 from planapp.web.access import requires
 from planapp.web.filters import locale_code
+from planapp.web.forms import save_form
 from planapp.web.htmx import render_fragment, trigger, wants_fragment
 from planapp.web.pagination import page_arg, per_page, text_arg
 
@@ -55,17 +54,10 @@ def list_users():
 @requires(Perm.MANAGE_USERS)
 def create():
     form = _form(NewUserForm)
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(current_user, _data(form), form.password.data)
-        except ValidationFailed as error:
-            db.session.rollback()
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("User %(email)s was created.", email=user.email), "success")
-            fresh = _form(NewUserForm, formdata=None)
-            return trigger(render_fragment("users/_create_form.html", form=fresh), "users-changed")
+    if saved := save_form(form, lambda: services.create_user(current_user, _data(form), form.password.data)):
+        flash(_("User %(email)s was created.", email=saved.value.email), "success")
+        fresh = _form(NewUserForm, formdata=None)
+        return trigger(render_fragment("users/_create_form.html", form=fresh), "users-changed")
     return render_fragment("users/_create_form.html", form=form, open=True)
 
 
@@ -87,16 +79,9 @@ def edit(user_id: int):
 def update(user_id: int):
     user = _load(user_id)
     form = _form(user=user)
-    if form.validate_on_submit():
-        try:
-            services.update_user(current_user, user, _data(form))
-        except ValidationFailed as error:
-            db.session.rollback()
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("User %(email)s was saved.", email=user.email), "success")
-            return render_fragment("users/_row.html", user=user)
+    if save_form(form, lambda: services.update_user(current_user, user, _data(form))):
+        flash(_("User %(email)s was saved.", email=user.email), "success")
+        return render_fragment("users/_row.html", user=user)
     return render_fragment("users/_row_form.html", user=user, form=form)
 
 
