@@ -9,8 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from planapp.agencies.queries import agency_choices
-from planapp.core.errors import ValidationFailed
-from planapp.core.forms import apply_service_error
 from planapp.core.permissions import Perm
 from planapp.extensions import db
 from planapp.indicators import catalog_queries as queries
@@ -19,6 +17,7 @@ from planapp.indicators.catalog_forms import IndicatorForm, RegionForm, SectorFo
 from planapp.indicators.models import TOTAL_SECTOR, Category, Indicator, RegionKind, Sector
 from planapp.web.access import requires
 from planapp.web.filters import locale_code
+from planapp.web.forms import save_form
 from planapp.web.htmx import render_fragment, trigger, wants_fragment
 from planapp.web.pagination import page_arg, per_page, text_arg
 
@@ -36,26 +35,11 @@ def _found(obj):
     return obj
 
 
-def _save(form, change, *args):
-    """Validate, call the service, commit; a refusal goes next to its field. True when stored."""
-    if not form.validate_on_submit():
-        return False
-    try:
-        change(current_user, *args)
-    except ValidationFailed as error:
-        db.session.rollback()
-        apply_service_error(form, error)
-        return False
-    db.session.commit()
-    return True
-
-
 def _create_in_place(form, create, data, template: str, fresh, event: str, done):
     """The create form of a catalog page: on success a flash (`done(row)`), a fresh form and `event` so the table
     reloads itself; otherwise the form again, open, with its errors."""
-    created = []
-    if _save(form, lambda actor, values: created.append(create(actor, values)), data):
-        flash(done(created[0]), "success")
+    if saved := save_form(form, lambda: create(current_user, data)):
+        flash(done(saved.value), "success")
         return trigger(render_fragment(template, form=fresh()), event)
     return render_fragment(template, form=form, open=True)
 
@@ -115,7 +99,7 @@ def edit(indicator_id: int):
 def update(indicator_id: int):
     indicator = _found(queries.get_indicator(indicator_id))
     form = _indicator_form(indicator)
-    if _save(form, services.update_indicator, indicator, _indicator_data(form)):
+    if save_form(form, lambda: services.update_indicator(current_user, indicator, _indicator_data(form))):
         flash(_("Indicator «%(name)s» was saved.", name=indicator.name), "success")
         return render_fragment("indicators/_row.html", indicator=indicator)
     return render_fragment("indicators/_row_form.html", indicator=indicator, form=form)
@@ -186,7 +170,7 @@ def region_edit(region_id: int):
 def region_update(region_id: int):
     region = _found(queries.get_region(region_id))
     form = RegionForm(obj=region)
-    if _save(form, services.update_region, region, _region_data(form)):
+    if save_form(form, lambda: services.update_region(current_user, region, _region_data(form))):
         flash(_("«%(name)s» was saved.", name=region.name), "success")
         return render_fragment("indicators/_region_row.html", region=region)
     return render_fragment("indicators/_region_row_form.html", region=region, form=form)
@@ -279,7 +263,7 @@ def sector_edit(sector_id: int):
 def sector_update(sector_id: int):
     sector = _editable_sector(sector_id)
     form = _sector_form(sector)
-    if _save(form, services.update_sector, sector, _sector_data(form)):
+    if save_form(form, lambda: services.update_sector(current_user, sector, _sector_data(form))):
         flash(_("Sector «%(name)s» was saved.", name=sector.name), "success")
         # A section's place may change the order: the table redraws itself.
         body = render_fragment("indicators/_sector_row.html", sector=sector, sections=queries.section_codes())
