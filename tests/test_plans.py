@@ -170,6 +170,20 @@ def test_supervisor_creates_a_plan_with_persian_digits_in_the_years(client):
     assert "برنامه را ایجاد کرد" in text_of(page_doc.get_element_by_id("plan-activity"))
 
 
+def test_the_activity_feed_names_the_creation_of_a_stages_tasks_without_a_dangling_arrow(client):
+    """The stage's tasks being created showed as the raw key "task.created_for_stage:  ← stage" (no 'from' stage)."""
+    owner = supervisor()
+    plan = make_plan(owner)
+    record(owner, "task.created_for_stage", plan, summary=f"{plan.title}: 3",
+           after={"stage": Stage.SITUATION_ASSESSMENT.value, "tasks": 3})
+    db.session.commit()
+    signed_in(client, owner)
+    feed = text_of(doc(client.get(f"/plans/{plan.id}")).get_element_by_id("plan-activity"))
+    assert "task.created_for_stage" not in feed
+    assert f"وظایف مرحله را ایجاد کرد: {FIRST_STAGE_FA}" in feed
+    assert f": ← {FIRST_STAGE_FA}" not in feed
+
+
 def test_only_supervisors_create_plans(client):
     officer = make_user(role="officer")
     signed_in(client, officer)

@@ -66,6 +66,7 @@ ACTION_LABELS = {
     "plan.request_withdrawn": _l("withdrew a request"),
     "plan.council_vote": _l("voted in the council"),
     "plan.council_resolution": _l("recorded the council's resolution"),
+    "task.created_for_stage": _l("created the tasks of the stage"),
 }
 
 
