@@ -120,11 +120,7 @@ def _log_event(user: User | None, action: str, email: str, ip: str | None) -> No
 
 
 def _check_email_free(email: str, exclude_id: int | None = None) -> None:
-    taken = db.session.scalar(
-        sa.select(sa.func.count()).where(User.email == email, User.id != (exclude_id or 0))
-    )
-    if taken:
-        raise ValidationFailed(_l("A user with this e-mail address already exists."), field="email")
+    checks.unique(User.email, email, exclude_id, _l("A user with this e-mail address already exists."), "email")
 
 
 def _check_agency(agency_id: int | None) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from planapp.agencies.models import Agency, AgencyKind
@@ -18,11 +17,7 @@ AUDITED = ("name", "name_en", "kind", "parent_id", "email", "is_active")
 
 
 def _check_unique_name(name: str, exclude_id: int | None = None) -> None:
-    taken = db.session.scalar(
-        sa.select(sa.func.count()).where(Agency.name_key == fold(name), Agency.id != (exclude_id or 0))
-    )
-    if taken:
-        raise ValidationFailed(_l("An agency with this name already exists."), field="name")
+    checks.unique(Agency.name_key, fold(name), exclude_id, _l("An agency with this name already exists."), "name")
 
 
 def _check_parent(agency: Agency | None, parent_id: int | None) -> None:

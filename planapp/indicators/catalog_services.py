@@ -39,9 +39,7 @@ def _code(value: str | None, max_length: int) -> str:
 
 
 def _check_unique_code(model: Any, code: str, exclude_id: int | None) -> None:
-    taken = db.session.scalar(sa.select(sa.func.count()).where(model.code == code, model.id != (exclude_id or 0)))
-    if taken:
-        raise ValidationFailed(_l("This code is already used."), field="code")
+    checks.unique(model.code, code, exclude_id, _l("This code is already used."), "code")
 
 
 def _enum(kind: Any, value: Any, field: str) -> Any:
