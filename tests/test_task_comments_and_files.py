@@ -316,3 +316,33 @@ def test_a_comment_or_file_of_another_task_cannot_be_changed_through_this_task(c
     assert officer.post(f"/tasks/{first.id}/comments/999999/delete").status_code == 404
     assert officer.post(f"/tasks/{first.id}/files/999999/delete").status_code == 404
     assert state(uploads) == before
+
+
+def test_a_stage_tasks_empty_history_says_so_in_a_sentence(ctx, w):
+    """A task made for a stage has its creation recorded on the plan, so its own history starts empty: it showed a
+    bare "—"."""
+    from planapp.plans.workflow import Stage
+    from planapp.tasks.lifecycle import TaskKind
+    from planapp.tasks.models import Task, TaskTemplate
+
+    db.session.add(TaskTemplate(stage=Stage.SITUATION_ASSESSMENT, kind=TaskKind.OTHER, title="ارسال شاخص‌ها",
+                                agencies=[w.agency_a], mandatory=True, due_in_days=5))
+    db.session.commit()
+    services.create_stage_tasks(w.plan, Stage.SITUATION_ASSESSMENT, w.sup, NOW)
+    db.session.commit()
+    task = db.session.scalars(sa.select(Task).where(Task.plan_id == w.plan.id)).one()
+    page = doc(client_for(ctx, w.a1).get(f"/tasks/{task.id}/"))
+    [history] = page.xpath('//h2[text()="سابقه"]/following-sibling::ul[1]')
+    assert " ".join(history.text_content().split()) == "هنوز رویدادی برای این وظیفه ثبت نشده است."
+
+
+def test_a_persian_name_beside_a_date_is_isolated_so_an_english_date_keeps_its_order(ctx, w, uploads):
+    """On an English page "Persian name · 2026-11-25" showed the date as 25-11-2026: the name's right-to-left run
+    took the digits with it. <bdi> keeps the name to itself."""
+    task = new_task(w, w.agency_a, status=TaskStatus.IN_PROGRESS)
+    author = client_for(ctx, w.a1)
+    author.post(f"/tasks/{task.id}/comments", data={"body": "متن توضیح"})
+    upload(author, task, "گزارش.pdf", PDF)
+    page = doc(author.get(f"/tasks/{task.id}/"))
+    assert [e.text for e in page.xpath('//section[@id="task-comments"]//li/p[@class="muted"]/bdi')] == [w.a1.name]
+    assert [e.text for e in page.xpath('//section[@id="task-files"]//li/span[@class="muted"]/bdi')] == [w.a1.name]
