@@ -184,6 +184,15 @@ def test_the_activity_feed_names_the_creation_of_a_stages_tasks_without_a_dangli
     assert f": ← {FIRST_STAGE_FA}" not in feed
 
 
+def test_the_plans_description_takes_its_own_direction(client):
+    """A Persian description on an English page put its full stop on the left: written text gets dir="auto"."""
+    owner = supervisor()
+    plan = make_plan(owner, description="شرح برنامه.")
+    signed_in(client, owner)
+    [paragraph] = doc(client.get(f"/plans/{plan.id}")).xpath('//section[contains(@class, "description")]/p')
+    assert (paragraph.text, paragraph.get("dir")) == ("شرح برنامه.", "auto")
+
+
 def test_only_supervisors_create_plans(client):
     officer = make_user(role="officer")
     signed_in(client, officer)

@@ -346,3 +346,16 @@ def test_a_persian_name_beside_a_date_is_isolated_so_an_english_date_keeps_its_o
     page = doc(author.get(f"/tasks/{task.id}/"))
     assert [e.text for e in page.xpath('//section[@id="task-comments"]//li/p[@class="muted"]/bdi')] == [w.a1.name]
     assert [e.text for e in page.xpath('//section[@id="task-files"]//li/span[@class="muted"]/bdi')] == [w.a1.name]
+
+
+def test_written_text_takes_its_own_direction_so_persian_reads_right_on_an_english_page(ctx, w):
+    """A Persian description or comment inside an English (left-to-right) page put its final full stop on the
+    left; like file names, text people write gets dir="auto"."""
+    task = new_task(w, w.agency_a, status=TaskStatus.IN_PROGRESS)
+    author = client_for(ctx, w.a1)
+    author.post(f"/tasks/{task.id}/comments", data={"body": "متن توضیح."})
+    page = doc(author.get(f"/tasks/{task.id}/"))
+    [description] = page.xpath('//section[contains(@class, "description")]/p')
+    [comment] = page.xpath('//section[@id="task-comments"]//p[@class="comment-body"]')
+    assert (description.text, description.get("dir")) == ("شرح کار", "auto")
+    assert (comment.text, comment.get("dir")) == ("متن توضیح.", "auto")
