@@ -166,6 +166,34 @@ def test_an_english_reader_sees_a_templates_task_in_english_until_the_template_i
 # --- the mandatory tasks gate the stage's exit -------------------------------------------------------------------
 
 
+def test_an_english_reader_sees_the_open_mandatory_tasks_by_their_english_names(ctx, w):
+    """The exit check listed the tasks and agencies in Persian, joined by a Persian comma, on English pages."""
+    from planapp.tasks import services
+    from tests.factories import make_user
+
+    w.agency_a.name_en, w.agency_b.name_en = "Roads Office", None
+    for agency, title_en in ((w.agency_a, "Submit the indicators"), (w.agency_b, None)):
+        db.session.add(TaskTemplate(stage=Stage.SITUATION_ASSESSMENT, kind=TaskKind.OTHER, agencies=[agency],
+                                    title=f"ارسال شاخص‌ها {agency.id}", title_en=title_en, mandatory=True,
+                                    due_in_days=5))
+    db.session.commit()
+    services.create_stage_tasks(w.plan, Stage.SITUATION_ASSESSMENT, w.sup, NOW)
+    db.session.commit()
+
+    def checklist_item(user) -> str:
+        page = client_for(ctx, user).get(f"/plans/{w.plan.id}")
+        item = lxml.html.fromstring(page.text).xpath('//li[@data-key="mandatory_tasks"]')[0]
+        return " ".join(item.text_content().split())
+
+    english = checklist_item(make_user(role="supervisor", language="en"))
+    assert "2 of 2 mandatory tasks are not accepted yet" in english
+    # Where there is no English name the Persian one stands in.
+    assert (f"Submit the indicators (Roads Office), ارسال شاخص‌ها {w.agency_b.id} ({w.agency_b.name})"
+            in english)
+    persian = ascii_digits(checklist_item(w.sup2))
+    assert f"ارسال شاخص‌ها {w.agency_a.id} ({w.agency_a.name})، ارسال شاخص‌ها {w.agency_b.id}" in persian
+
+
 def test_open_mandatory_tasks_block_the_move_and_the_guard_names_them(ctx, w):
     roads = new_task(w, w.agency_a, title="ارسال شاخص‌های راه", due=date(2026, 5, 10))
     forests = new_task(w, w.agency_b, title="ارسال شاخص‌های جنگل", due=date(2026, 5, 11))

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from planapp.accounts.models import User
@@ -68,11 +69,16 @@ def mandatory_tasks_accepted(plan: Plan) -> Iterator[CheckItem]:
         yield CheckItem("mandatory_tasks", _("All %(n)s mandatory tasks are accepted", n=d(total)), True)
         return
     first = db.session.execute(
-        sa.select(Task.title, Agency.name, User.name).where(not_accepted)
+        sa.select(Task.title, Task.title_en, Agency.name, Agency.name_en, User.name).where(not_accepted)
         .outerjoin(Agency, Task.agency_id == Agency.id).outerjoin(User, Task.assignee_id == User.id)
         .order_by(Task.due_on, Task.id).limit(SHOWN)
     ).all()
-    names = "، ".join(f"{title} ({agency or person})" for title, agency, person in first)
+    # English readers get the template's and the agency's English names where there are any, as the task pages do.
+    locale = get_locale()
+    english = locale is not None and locale.language == "en"
+    names = (", " if english else "، ").join(
+        f"{english and title_en or title} ({english and agency_en or agency or person})"
+        for title, title_en, agency, agency_en, person in first)
     yield CheckItem("mandatory_tasks",
                     _("%(open)s of %(total)s mandatory tasks are not accepted yet", open=d(open_count),
                       total=d(total)),
