@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from planapp.accounts.models import LoginThrottle, User, new_session_token
 from planapp.accounts.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from planapp.agencies.models import Agency
-from planapp.audit.services import changed_only, record, snapshot
+from planapp.audit.services import record, record_changes, snapshot
 from planapp.core import checks
 from planapp.core.clock import now
 from planapp.core.errors import ValidationFailed
@@ -159,9 +159,7 @@ def update_user(actor: Any, user: User, data: dict[str, Any]) -> User:
     before = snapshot(user, AUDITED)
     _apply(user, data)
     db.session.flush()
-    old, new = changed_only(before, snapshot(user, AUDITED))
-    if new:
-        record(actor, "user.update", user, summary=user.email, before=old, after=new)
+    record_changes(actor, "user.update", user, before, snapshot(user, AUDITED), summary=user.email)
     return user
 
 

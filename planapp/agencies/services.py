@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from planapp.agencies.models import Agency, AgencyKind
-from planapp.audit.services import changed_only, record, snapshot
+from planapp.audit.services import record, record_changes, snapshot
 from planapp.core import checks
 from planapp.core.errors import ValidationFailed
 from planapp.core.text import fold, search_key
@@ -61,9 +61,7 @@ def update_agency(actor: Any, agency: Agency, data: dict[str, Any]) -> Agency:
     before = snapshot(agency, AUDITED)
     _apply(agency, data)
     db.session.flush()
-    old, new = changed_only(before, snapshot(agency, AUDITED))
-    if new:
-        record(actor, "agency.update", agency, summary=agency.name, before=old, after=new)
+    record_changes(actor, "agency.update", agency, before, snapshot(agency, AUDITED), summary=agency.name)
     return agency
 
 

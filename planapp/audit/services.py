@@ -76,6 +76,15 @@ def record(
     return event
 
 
+def record_changes(actor: Any, action: str, obj: Any, before: dict[str, Any], after: dict[str, Any], *,
+                   summary: str) -> AuditEvent | None:
+    """Record an update as the audited fields it changed (old and new values); nothing when none changed."""
+    old, new = changed_only(before, after)
+    if not new:
+        return None
+    return record(actor, action, obj, summary=summary, before=old, after=new)
+
+
 # A fixed key for pg_advisory_xact_lock: "auditchn" in ASCII. Taken by every writer of the chain.
 CHAIN_LOCK_KEY = 0x617564697463686E
 

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from planapp.audit.services import changed_only, record, snapshot
+from planapp.audit.services import record, record_changes, snapshot
 from planapp.calendar.models import Holiday
 from planapp.core import checks
 from planapp.core.errors import ValidationFailed
@@ -75,9 +75,7 @@ def update_holiday(actor: Any, holiday: Holiday, data: dict[str, Any]) -> Holida
     for field, value in clean.items():
         setattr(holiday, field, value)
     _store(holiday)
-    old, new = changed_only(before, snapshot(holiday, AUDITED))
-    if new:
-        record(actor, "holiday.update", holiday, summary=_summary(holiday), before=old, after=new)
+    record_changes(actor, "holiday.update", holiday, before, snapshot(holiday, AUDITED), summary=_summary(holiday))
     return holiday
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from planapp.agencies.models import Agency
-from planapp.audit.services import changed_only, record, snapshot
+from planapp.audit.services import record, record_changes, snapshot
 from planapp.core import checks
 from planapp.core.errors import ValidationFailed
 from planapp.extensions import db
@@ -97,9 +97,8 @@ def update_indicator(actor: Any, indicator: Indicator, data: dict[str, Any]) -> 
     before = snapshot(indicator, INDICATOR_AUDITED)
     _apply_indicator(indicator, data)
     db.session.flush()
-    old, new = changed_only(before, snapshot(indicator, INDICATOR_AUDITED))
-    if new:
-        record(actor, "indicator.update", indicator, summary=indicator.name, before=old, after=new)
+    record_changes(actor, "indicator.update", indicator, before, snapshot(indicator, INDICATOR_AUDITED),
+                   summary=indicator.name)
     return indicator
 
 
@@ -152,9 +151,7 @@ def update_region(actor: Any, region: Region, data: dict[str, Any]) -> Region:
         region.code = code
     _apply_names(region, data, 120)
     db.session.flush()
-    old, new = changed_only(before, snapshot(region, PLACE_AUDITED))
-    if new:
-        record(actor, "region.update", region, summary=region.name, before=old, after=new)
+    record_changes(actor, "region.update", region, before, snapshot(region, PLACE_AUDITED), summary=region.name)
     return region
 
 
@@ -209,9 +206,7 @@ def update_sector(actor: Any, sector: Sector, data: dict[str, Any]) -> Sector:
     before = snapshot(sector, PLACE_AUDITED)
     _apply_sector(sector, data)
     db.session.flush()
-    old, new = changed_only(before, snapshot(sector, PLACE_AUDITED))
-    if new:
-        record(actor, "sector.update", sector, summary=sector.name, before=old, after=new)
+    record_changes(actor, "sector.update", sector, before, snapshot(sector, PLACE_AUDITED), summary=sector.name)
     return sector
 
 

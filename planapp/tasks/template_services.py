@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from planapp.agencies.models import Agency, AgencyKind
-from planapp.audit.services import changed_only, record, snapshot
+from planapp.audit.services import record, record_changes, snapshot
 from planapp.core import checks
 from planapp.core.errors import ValidationFailed
 from planapp.core.i18n import ascii_digits, lazy_digits
@@ -135,9 +135,7 @@ def update_template(actor: Any, template: TaskTemplate, data: dict[str, Any]) ->
     for field, value in clean.items():
         setattr(template, field, value)
     db.session.flush()
-    old, new = changed_only(before, _audited(template))
-    if new:
-        record(actor, "task_template.update", template, summary=template.title, before=old, after=new)
+    record_changes(actor, "task_template.update", template, before, _audited(template), summary=template.title)
     return template
 
 
