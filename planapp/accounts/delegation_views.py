@@ -10,13 +10,13 @@ from planapp.accounts import delegations as services
 from planapp.accounts import queries
 from planapp.accounts.forms import DelegationForm
 from planapp.core.clock import now
-from planapp.core.errors import DomainError, ValidationFailed
-from planapp.core.forms import apply_service_error
+from planapp.core.errors import DomainError
 from planapp.core.i18n import local_date, parse_jalali_date
 from planapp.core.permissions import Perm
 from planapp.extensions import db
 from planapp.web.access import requires
 from planapp.web.filters import jdate
+from planapp.web.forms import save_form
 from planapp.web.htmx import render, wants_fragment
 
 bp = Blueprint("delegations", __name__, url_prefix="/account/delegation")
@@ -51,20 +51,14 @@ def show():
 @requires(Perm.USE_APP)
 def create():
     form = _form()
-    if form.validate_on_submit():
-        try:
-            delegation = services.set_delegation(current_user, _data(form), now())
-        except ValidationFailed as error:
-            db.session.rollback()
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s stands in for you from %(start)s to %(end)s.", name=delegation.substitute.name,
-                    start=jdate(delegation.starts_on), end=jdate(delegation.ends_on)),
-                  "success")
-            if not wants_fragment(TARGET):
-                return redirect(url_for("delegations.list"))
-            return _page(_form(formdata=None))
+    if saved := save_form(form, lambda: services.set_delegation(current_user, _data(form), now())):
+        delegation = saved.value
+        flash(_("%(name)s stands in for you from %(start)s to %(end)s.", name=delegation.substitute.name,
+                start=jdate(delegation.starts_on), end=jdate(delegation.ends_on)),
+              "success")
+        if not wants_fragment(TARGET):
+            return redirect(url_for("delegations.list"))
+        return _page(_form(formdata=None))
     return _page(form, open_form=True)
 
 

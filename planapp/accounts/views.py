@@ -10,12 +10,11 @@ from flask_login import current_user, login_user, logout_user
 
 from planapp.accounts import services
 from planapp.accounts.forms import LanguageForm, LoginForm, PasswordForm
-from planapp.core.errors import ValidationFailed
-from planapp.core.forms import apply_service_error
 from planapp.core.i18n import localized_digits
 from planapp.core.permissions import Perm
 from planapp.extensions import db
 from planapp.web.access import public, requires
+from planapp.web.forms import save_form
 from planapp.web.ratelimit import limit_per_ip
 from planapp.web.redirects import safe_next
 
@@ -94,19 +93,11 @@ def set_language():
 @requires(Perm.USE_APP)
 def change_password():
     form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(
-                current_user, form.current_password.data, form.new_password.data, ip=request.remote_addr
-            )
-        except ValidationFailed as error:
-            db.session.rollback()
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            user = current_user._get_current_object()
-            # Every other session of this user has just ended; this one continues with the new token.
-            _start_session(user)
-            flash(_("Your password has been changed. Other sessions were signed out."), "success")
-            return redirect(url_for("dashboard.index"))
+    if save_form(form, lambda: services.change_password(current_user, form.current_password.data,
+                                                        form.new_password.data, ip=request.remote_addr)):
+        user = current_user._get_current_object()
+        # Every other session of this user has just ended; this one continues with the new token.
+        _start_session(user)
+        flash(_("Your password has been changed. Other sessions were signed out."), "success")
+        return redirect(url_for("dashboard.index"))
     return render_template("accounts/password.html", form=form)
