@@ -370,15 +370,19 @@ def test_the_page_names_who_did_not_score_with_their_agency(mixed, client):
     page = signed_in(client, supervisor).get(results_url(plan))
     assert page.status_code == 200
     silent = page.text.split('id="results-not-scored"')[1].split("</ul>")[0]
-    assert f"مهمان ب ({agencies['b'].name})" in silent and "دعوت‌شده به این وظیفه" in silent
-    assert f"<li>{agencies['d'].name}</li>" in silent
+    # Each name (with its agency) is isolated: in English a Persian name would pull the counts into its run.
+    assert f"<bdi>مهمان ب ({agencies['b'].name})</bdi>" in silent and "دعوت‌شده به این وظیفه" in silent
+    assert f"<li><bdi>{agencies['d'].name}</bdi></li>" in silent
+    scored = page.text.split('id="results-scorers"')[1].split("</ul>")[0]
+    assert f"<bdi>{people['officer_a'].name} ({people['officer_a'].agency.name})</bdi> · " in scored
     assert f"مشارکت‌کننده P ({people['silent_p'].agency.name})" in silent
     for key in ("officer_a", "officer_b", "guest_c", "scorer_q"):
         assert people[key].name not in silent
     assert "چه کسانی امتیاز ندادند" in page.text
     # The supervisor's scoring page lists them the same way.
     scoring = signed_in(client, supervisor).get(f"/plans/{plan.id}/scoring").text
-    assert f"مهمان ب ({agencies['b'].name})" in scoring.split('id="scoring-not-scored"')[1].split("</ul>")[0]
+    assert f"<bdi>مهمان ب ({agencies['b'].name})</bdi>" in scoring.split('id="scoring-not-scored"')[1].split("</ul>")[0]
+    assert f"<li><bdi>{people['officer_a'].name}</bdi> · " in scoring.split('id="scoring-scorers"')[1]
 
 
 def test_listing_who_did_not_score_adds_no_query_per_person(mixed, client):

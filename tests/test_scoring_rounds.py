@@ -153,6 +153,24 @@ def test_an_officer_scores_cell_by_cell_and_resumes(opened, client):
     assert count(Score) == 1 and count(AuditEvent, AuditEvent.action == "scoring.score_clear") == 1
 
 
+def test_a_scoring_task_before_any_matrix_says_the_round_is_not_open_yet(world, client):
+    """The analysis stage's template makes a scoring task before the supervisor builds the matrix: its page says the
+    round has not opened yet (the grid comes then), not that the task collects no scores."""
+    plan, supervisor, officer, _other = world
+    early = task_services.create_task(supervisor, plan, {"title": "امتیازدهی", "description": "شرح",
+                                                         "kind": TaskKind.SCORE_MATRIX, "agency_id": officer.agency_id,
+                                                         "due_on": date(2026, 12, 20)}, now())
+    report = task_services.create_task(supervisor, plan, {"title": "گزارش", "description": "شرح", "kind": "other",
+                                                          "agency_id": officer.agency_id,
+                                                          "due_on": date(2026, 12, 20)}, now())
+    db.session.commit()
+    assert queries.get_active_matrix(plan.id) is None
+    assert "هنوز آغاز نشده" in rounds.scoring_refusal(officer, early, None)
+    assert "برای امتیازدهی نیست" in rounds.scoring_refusal(officer, report, None)
+    page = signed_in(client, officer).get(f"/tasks/{early.id}/").text
+    assert "دور امتیازدهی هنوز آغاز نشده است" in page and "این کار برای امتیازدهی نیست" not in page
+
+
 @pytest.mark.parametrize("value", ["0", "10", "abc", "۱۰", "2.5", "-3"])
 def test_a_bad_score_is_refused_in_persian_and_nothing_stored(opened, client, value):
     _plan, _supervisor, officer, _other, matrix, task = opened

@@ -124,9 +124,10 @@ def task_matrix(task: Task) -> ScoringMatrix | None:
 
 def scoring_refusal(user: User, task: Task, matrix: ScoringMatrix | None) -> str | None:
     """Why `user` may not score on this task now, or None."""
-    if matrix is None or task.kind != TaskKind.SCORE_MATRIX:
+    if task.kind != TaskKind.SCORE_MATRIX:
         return str(_l("This task does not collect scores."))
-    if matrix.status == MatrixStatus.DRAFT:
+    # A stage's scoring task exists from the start of analysis, before the supervisor has built any matrix.
+    if matrix is None or matrix.status == MatrixStatus.DRAFT:
         return str(_l("The scoring round has not been opened yet: the grid appears here when it opens."))
     number = scorers.task_round(task)
     if number is None:
