@@ -449,3 +449,6 @@ def test_htmx_is_configured_without_eval_or_script_tags(client, admin_site):
     assert config.get("allowEval") is False
     assert config.get("allowScriptTags") is False
     assert config.get("selfRequestsOnly") is True
+    # htmx's default settling copies the old element's style attribute onto its swapped twin: an inline style,
+    # which style-src 'self' refuses (a CSP violation in the console for each swap).
+    assert "style" not in config.get("attributesToSettle", ["class", "style", "width", "height"])
