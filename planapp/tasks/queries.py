@@ -4,7 +4,7 @@ number of queries does not grow with the data."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
@@ -96,6 +96,30 @@ def plan_choices(limit: int = 300) -> list[tuple[int, str]]:
 
 def count_to_do(user: User) -> int:
     return db.session.scalar(sa.select(sa.func.count()).where(addressed_to(user), Task.status.in_(TO_DO)))
+
+
+@dataclass(frozen=True)
+class ToDo:
+    """What waits for a person, for the dashboard: counts and the first few tasks in the inbox's order."""
+    total: int
+    overdue: int
+    due_soon: int  # due within SOON_DAYS, not overdue
+    first: list[Task]
+
+
+SOON_DAYS = 7
+
+
+def to_do(user: User, today: date, limit: int = 5) -> ToDo:
+    """Two statements however many tasks: the counts in one pass, then the first `limit` (overdue first)."""
+    waiting = sa.and_(addressed_to(user), Task.status.in_(TO_DO))
+    late = sa.case((Task.due_on < today, 1), else_=0)
+    soon = sa.case((sa.and_(Task.due_on >= today, Task.due_on < today + timedelta(days=SOON_DAYS)), 1), else_=0)
+    total, overdue, due_soon = db.session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(late), 0), sa.func.coalesce(sa.func.sum(soon), 0))
+        .where(waiting)).one()
+    first = list(db.session.scalars(sa.select(Task).where(waiting).order_by(*_overdue_first(today)).limit(limit)))
+    return ToDo(total, int(overdue), int(due_soon), first)
 
 
 def count_to_review() -> int:
