@@ -106,6 +106,7 @@ def test_the_seeded_templates_open_work_for_a_new_plan_and_for_each_stage(ctx, w
     # Agencies work in every stage but the council's approval (the council votes) and the archive.
     assert {t.stage for t in seeded} == set(Stage) - {Stage.APPROVAL, Stage.CLOSED}
     assert all(t.title and t.title_en and t.due_in_days > 0 and (t.agency_kind or t.agencies) for t in seeded)
+    assert all(t.description and t.description_en for t in seeded)  # what the work is, in both languages
     from planapp.plans import services as plans
 
     plan = plans.create_plan(w.sup, {"title": "برنامهٔ تازه", "province": "آذربایجان شرقی", "period_start": 1405,
@@ -161,6 +162,23 @@ def test_an_english_reader_sees_a_templates_task_in_english_until_the_template_i
     template.title_en = "Score the new matrix"
     db.session.commit()
     assert list_titles() == sorted(["امتیازدهی ماتریس معیارها", "گزارش ویژهٔ سیلاب"])
+
+
+def test_an_english_reader_sees_a_seeded_templates_task_described_in_english(ctx, w):
+    seed_templates()
+    db.session.commit()
+    move(w.plan, "complete_assessment", w.sup, w.sup2)
+    task = db.session.scalars(sa.select(Task).where(Task.plan_id == w.plan.id, Task.agency_id == w.agency_a.id,
+                                                    Task.kind == TaskKind.SCORE_MATRIX)).one()
+    w.a1.language = "en"
+    db.session.commit()
+
+    def description(user) -> str:
+        page = lxml.html.fromstring(client_for(ctx, user).get(f"/tasks/{task.id}/").text)
+        return page.xpath('//section[contains(@class, "description")]//p')[0].text_content()
+
+    assert description(w.a1) == "Score the candidate driving cores against the criteria that have been set."
+    assert description(w.a2) == "نامزدهای هستهٔ پیشران را بر پایهٔ معیارهای تعیین‌شده امتیاز دهید."
 
 
 # --- the mandatory tasks gate the stage's exit -------------------------------------------------------------------
