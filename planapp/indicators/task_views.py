@@ -7,7 +7,6 @@ import importlib.util
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from planapp.core import exports
@@ -17,7 +16,7 @@ from planapp.core.i18n import local_date
 from planapp.core.permissions import Perm, can
 from planapp.extensions import db
 from planapp.indicators import grid as grids
-from planapp.tasks.detail_views import ACTION_LABELS, load_task
+from planapp.tasks.detail_views import load_task
 from planapp.tasks.kinds import KindForm, register_kind_form
 from planapp.tasks.lifecycle import TaskKind
 from planapp.tasks.models import Task
@@ -28,7 +27,6 @@ from planapp.web.htmx import render_fragment, trigger
 bp = Blueprint("task_indicators", __name__, url_prefix="/tasks/<int:task_id>/indicators")
 
 TEMPLATE = "indicators/_task_grid.html"
-ACTION_LABELS.setdefault("task.indicators", _l("saved indicator values"))  # the task page's history line
 
 
 IMPORT_ENDPOINTS = ("indicator_imports.new", "imports.new")  # the upload page of the import module, if installed

@@ -6,10 +6,10 @@ from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from planapp.approvals.panel import workflow_panel
+from planapp.audit.labels import PLAN_ACTIONS
 from planapp.core.clock import now
 from planapp.core.errors import Conflict, ValidationFailed
 from planapp.core.forms import apply_service_error
@@ -56,23 +56,9 @@ def _form(plan: Plan | None = None, **kwargs) -> PlanForm:
     return PlanForm(obj=plan, owner_choices=queries.supervisor_choices(), **kwargs)
 
 
-ACTION_LABELS = {
-    "plan.create": _l("created the plan"),
-    "plan.update": _l("edited the plan"),
-    "plan.copy": _l("started the plan from an earlier one"),
-    "plan.transition_requested": _l("asked for a move"),
-    "plan.transition": _l("approved a move"),
-    "plan.request_rejected": _l("rejected a request"),
-    "plan.request_withdrawn": _l("withdrew a request"),
-    "plan.council_vote": _l("voted in the council"),
-    "plan.council_resolution": _l("recorded the council's resolution"),
-    "task.created_for_stage": _l("created the tasks of the stage"),
-}
-
-
 @bp.app_template_filter("plan_action")
 def plan_action(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))
+    return str(PLAN_ACTIONS.get(action, action))
 
 
 @bp.app_template_filter("stage_label")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, render_template, send_file
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from planapp.audit.labels import TASK_ACTIONS
 from planapp.core import storage
 from planapp.core.clock import now
 from planapp.core.errors import Conflict, DomainError
@@ -23,30 +23,9 @@ from planapp.web.htmx import render_fragment, trigger
 
 bp = Blueprint("task", __name__, url_prefix="/tasks/<int:task_id>")
 
-ACTION_LABELS = {
-    "task.create": _l("created the task"),
-    "task.take": _l("took the task"),
-    "task.submit": _l("submitted"),
-    "task.accept": _l("accepted"),
-    "task.return": _l("returned for changes"),
-    "task.cancel": _l("cancelled"),
-    "task.cancel_stage_left": _l("cancelled: the plan moved to another stage"),
-    "task.cancel_not_chosen": _l("cancelled: the scoring round opened without this agency or person"),
-    "task.cancel_round_closed": _l("cancelled: the scoring round closed (the scores saved on it were counted)"),
-    "task.reassign": _l("handed the task over"),
-    "task.extend": _l("moved the due date"),
-    "task.comment": _l("commented"),
-    "task.comment_deleted": _l("hid a comment"),
-    "task.comment_restored": _l("restored a comment"),
-    "task.attach": _l("added a file"),
-    "task.file_deleted": _l("removed a file"),
-    "task.file_restored": _l("restored a file"),
-}
-
-
 @bp.app_template_filter("task_action")
 def task_action(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))
+    return str(TASK_ACTIONS.get(action, action))
 
 
 def load_task(task_id: int) -> Task:
