@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from planapp.audit import queries
+from planapp.audit import labels, queries
 from planapp.core.permissions import Perm
 from planapp.web.access import requires
 from planapp.web.htmx import render
 from planapp.web.pagination import page_arg, text_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+bp.add_app_template_filter(labels.action_label, "audit_action")
+bp.add_app_template_filter(labels.show_value, "audit_value")
+bp.add_app_template_filter(labels.raw_json, "audit_raw")
+bp.add_app_template_filter(labels.show_summary, "audit_summary")
 
 
 @bp.get("/", endpoint="list")
