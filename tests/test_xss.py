@@ -594,3 +594,24 @@ def test_the_checks_catch_an_unescaped_payload():
     assert unescaped_reflections('<a href="javascript:alert(1)">x</a>', [])
     assert unescaped_reflections("<div hx-get=/logout hx-trigger=load>x</div>", [])
     assert not unescaped_reflections(f"<p>{escape(PAYLOADS[1])}</p><script src=/x.js></script>", PAYLOADS)
+
+
+def test_audit_values_told_in_words_stay_escaped(client):
+    """X1: the audit page's labels, dates, digits and stored-data views escape keys, values and summaries —
+    payloads as a field name, a value next to a known key, a list item and a plan move's summary."""
+    from planapp.audit.services import record
+
+    admin = make_user(role="admin")
+    signed_in(client, admin)
+    for payload in PAYLOADS:
+        record(admin, "plan.transition", None, object_type="plans", summary=f"{payload}: complete_assessment",
+               before={payload: "2024-06-01", "stage": payload, "event": payload},
+               after={payload: [payload, 3], "stage": "analysis", "event": "complete_assessment"})
+        record(admin, payload, None, object_type="robots", summary=payload, after={"role": payload})
+    db.session.commit()
+    for language in ("fa", "en"):
+        switch_language(client, language)
+        page = client.get("/admin/audit/?q=").text
+        assert not unescaped_reflections(page, PAYLOADS), language
+        for payload in PAYLOADS[2:]:
+            assert shows_escaped(page, payload), (language, payload)
