@@ -21,6 +21,7 @@ from planapp.plans.models import Plan
 from planapp.plans.workflow import TRANSITIONS, Stage
 from planapp.tasks.queries import plan_stage_tasks
 from planapp.web.access import requires
+from planapp.web.forms import save_form
 from planapp.web.htmx import render, render_fragment
 from planapp.web.pagination import page_arg, per_page, text_arg
 
@@ -91,16 +92,10 @@ def new():
 @requires(Perm.CREATE_PLAN)
 def create():
     form = _form()
-    if form.validate_on_submit():
-        try:
-            plan = services.create_plan(current_user, form.data_for_service(), now())
-        except ValidationFailed as error:
-            db.session.rollback()
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Plan «%(title)s» was created.", title=plan.title), "success")
-            return redirect(url_for("plans.detail", plan_id=plan.id))
+    if saved := save_form(form, lambda: services.create_plan(current_user, form.data_for_service(), now())):
+        plan = saved.value
+        flash(_("Plan «%(title)s» was created.", title=plan.title), "success")
+        return redirect(url_for("plans.detail", plan_id=plan.id))
     return render_template("plans/new.html", form=form)
 
 
@@ -176,17 +171,12 @@ def copy(plan_id: int):
                 "period_start": source.period_end + 1, "period_end": source.period_end + length,
                 "description": source.description, "owner_id": current_user.id}
     form = _form(formdata=None, data=defaults) if request.method == "GET" else _form()
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            plan = services.copy_plan(current_user, source, form.data_for_service(), now())
-        except ValidationFailed as error:
-            db.session.rollback()
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Plan «%(title)s» was started from «%(source)s».", title=plan.title, source=source.title),
-                  "success")
-            return redirect(url_for("plans.detail", plan_id=plan.id))
+    if request.method == "POST" and (saved := save_form(
+            form, lambda: services.copy_plan(current_user, source, form.data_for_service(), now()))):
+        plan = saved.value
+        flash(_("Plan «%(title)s» was started from «%(source)s».", title=plan.title, source=source.title),
+              "success")
+        return redirect(url_for("plans.detail", plan_id=plan.id))
     return render_template("plans/copy.html", source=source, form=form)
 
 
