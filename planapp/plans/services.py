@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from planapp.accounts.models import User
-from planapp.audit.services import changed_only, record, snapshot
+from planapp.audit.services import record, record_changes, snapshot
 from planapp.core import checks
 from planapp.core.errors import Conflict, ValidationFailed
 from planapp.core.i18n import lazy_digits
@@ -95,15 +95,15 @@ def update_plan(actor: User, plan: Plan, data: dict[str, Any], expected_version:
         raise stale_plan()
     before = snapshot(plan, AUDITED)
     _apply(plan, data)
-    old, new = changed_only(before, snapshot(plan, AUDITED))
-    if not new:
+    after = snapshot(plan, AUDITED)
+    if after == before:
         return plan
     try:
         db.session.flush()  # UPDATE … WHERE version = :expected — a concurrent writer makes it match 0 rows
     except StaleDataError as error:
         raise stale_plan() from error
-    record(actor, "plan.update", plan, summary=plan.title, before=old, after=new)
-    if "title" in new:
+    record_changes(actor, "plan.update", plan, before, after, summary=plan.title)
+    if after["title"] != before["title"]:
         for step in RENAME_STEPS:
             step(plan)
     return plan
