@@ -56,7 +56,7 @@ TASK_ACTIONS = {
     "task.indicators": _l("saved indicator values"),
 }
 
-# The administration's and security's own events (the realms of the audit page's filter).
+# The administration's and security's own events.
 ADMIN_ACTIONS = {
     "agency.create": _l("created an agency"),
     "agency.update": _l("edited an agency"),
@@ -89,7 +89,47 @@ ADMIN_ACTIONS = {
     "delegation.revoke": _l("ended a substitution"),
 }
 
-AUDIT_ACTIONS = {**ADMIN_ACTIONS, **PLAN_ACTIONS, **TASK_ACTIONS}
+# The planning work's own events: scoring, SWOT, indicators and their catalog, the outbox, the analysis.
+WORK_ACTIONS = {
+    "scoring.create": _l("set up the scoring matrix"),
+    "scoring.candidate_add": _l("added a candidate"),
+    "scoring.candidate_rename": _l("renamed a candidate"),
+    "scoring.candidate_remove": _l("removed a candidate"),
+    "scoring.criterion_add": _l("added a criterion"),
+    "scoring.criterion_update": _l("edited a criterion"),
+    "scoring.criterion_remove": _l("removed a criterion"),
+    "scoring.weights_direct": _l("typed the criteria weights"),
+    "scoring.weights_ahp": _l("weighted the criteria by pairwise comparison"),
+    "scoring.round_open": _l("opened the scoring round"),
+    "scoring.scorer_add": _l("added a scorer"),
+    "scoring.score": _l("saved a score"),
+    "scoring.score_clear": _l("cleared a score"),
+    "scoring.round_close": _l("closed the scoring round"),
+    "scoring.round2_open": _l("opened the second (Delphi) round"),
+    "scoring.cores_confirm": _l("confirmed the driving cores"),
+    "swot.submit": _l("proposed a SWOT factor"),
+    "swot.merge": _l("merged a duplicate SWOT factor"),
+    "swot.evaluate": _l("weighted and rated a SWOT factor"),
+    "indicator.create": _l("created an indicator"),
+    "indicator.update": _l("edited an indicator"),
+    "indicator.deactivate": _l("deactivated an indicator"),
+    "indicator.reactivate": _l("reactivated an indicator"),
+    "indicator.import_queued": _l("uploaded indicator values to import"),
+    "indicator.imported": _l("imported indicator values"),
+    "region.create": _l("created a region"),
+    "region.update": _l("edited a region"),
+    "region.deactivate": _l("deactivated a region"),
+    "region.reactivate": _l("reactivated a region"),
+    "sector.create": _l("created a sector"),
+    "sector.update": _l("edited a sector"),
+    "sector.deactivate": _l("deactivated a sector"),
+    "sector.reactivate": _l("reactivated a sector"),
+    "mail.resend": _l("queued an e-mail to be sent again"),
+    "analysis.io_table_uploaded": _l("uploaded the input-output table"),
+    "analysis.io_table_replaced": _l("replaced the input-output table"),
+}
+
+AUDIT_ACTIONS = {**ADMIN_ACTIONS, **PLAN_ACTIONS, **TASK_ACTIONS, **WORK_ACTIONS}
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
