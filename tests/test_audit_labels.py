@@ -1,4 +1,4 @@
-"""Every audit event the code records reads as words on the audit page.
+"""Every audit event the code records reads as words on the audit page, and the page's area filter covers it.
 
 The action keys are read from planapp's source: the action argument of each record() / record_changes() call,
 followed through the function's own assignments and, when it is a parameter, through every call of that function
@@ -13,12 +13,18 @@ import ast
 import itertools
 from pathlib import Path
 
+import lxml.html
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask_babel import force_locale
 
-from planapp.audit.labels import AUDIT_ACTIONS
+from planapp.audit.labels import AREAS, AUDIT_ACTIONS
+from planapp.audit.models import AuditEvent
+from planapp.audit.services import record
+from planapp.extensions import db
 from planapp.tasks import lifecycle
+from tests.factories import make_user, signed_in
 
 PLANAPP = Path(__file__).resolve().parent.parent / "planapp"
 RECORDERS = {"record", "record_changes"}
@@ -126,12 +132,41 @@ def test_every_recorded_action_has_a_label():
     assert sorted(ACTIONS - AUDIT_ACTIONS.keys()) == []
 
 
+def test_every_recorded_action_is_in_an_area_of_the_filter():
+    assert sorted(a for a in ACTIONS if a.split(".", 1)[0] not in AREAS) == []
+    assert sorted(AREAS.keys() - {a.split(".", 1)[0] for a in ACTIONS}) == []  # no area that nothing fills
+
+
 @pytest.mark.parametrize("language", ["fa", "en"])
-def test_every_label_is_translated(app: Flask, language: str):
+def test_every_label_and_area_is_translated(app: Flask, language: str):
     with app.test_request_context(), force_locale(language):
-        labels = {key: str(label) for key, label in AUDIT_ACTIONS.items()}
+        labels = {key: str(label) for key, label in {**AUDIT_ACTIONS, **AREAS}.items()}
     if language == "fa":
         untranslated = [key for key, label in labels.items() if label.isascii()]
         assert untranslated == []
     else:
         assert all(label.isascii() for label in labels.values())
+
+
+def test_the_area_filter_finds_exactly_each_area_s_events(client):
+    admin = make_user(role="admin", email="boss@example.ir")
+    for area in AREAS:
+        action = next(key for key in AUDIT_ACTIONS if key.split(".", 1)[0] == area)
+        record(admin, action, None, summary=f"نمونهٔ {area}", object_type="tests")
+    db.session.commit()
+    signed_in(client, admin)
+    stored = db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id.desc())).all()
+    page = lxml.html.fromstring(client.get("/admin/audit/").text)
+    options = page.xpath('//select[@id="audit-realm"]/option')
+    assert [o.get("value") for o in options] == ["", *AREAS]
+    assert all(not o.text_content().isascii() for o in options[1:])  # in Persian
+    for area in AREAS:
+        response = client.get(f"/admin/audit/?realm={area}")
+        assert response.status_code == 200
+        cells = lxml.html.fromstring(response.text).xpath('//td[@data-label="چه کاری"]')
+        shown = [cell.xpath("string(span/@title | code)") for cell in cells]
+        expected = [action for action in stored if action.split(".", 1)[0] == area]
+        assert shown == expected and shown, area
+        assert all(cell.xpath("span[@class='action']") for cell in cells), area  # each one in words
+        options = lxml.html.fromstring(response.text).xpath('//select[@id="audit-realm"]/option[@selected]/@value')
+        assert options == [area]

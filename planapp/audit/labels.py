@@ -131,6 +131,25 @@ WORK_ACTIONS = {
 
 AUDIT_ACTIONS = {**ADMIN_ACTIONS, **PLAN_ACTIONS, **TASK_ACTIONS, **WORK_ACTIONS}
 
+# The audit page's area filter: an action's area is the part of its key before the dot.
+AREAS = {
+    "plan": _l("Plans"),
+    "task": _l("Tasks"),
+    "scoring": _l("Scoring matrix"),
+    "swot": _l("SWOT"),
+    "indicator": _l("Indicators"),
+    "region": _l("Regions"),
+    "sector": _l("Sectors"),
+    "analysis": _l("Analysis"),
+    "agency": _l("Agencies"),
+    "user": _l("Users"),
+    "auth": _l("Sign-in and security"),
+    "task_template": _l("Task templates"),
+    "holiday": _l("Holidays"),
+    "delegation": _l("Substitutes"),
+    "mail": _l("E-mail outbox"),
+}
+
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
 

@@ -26,10 +26,6 @@ def list_events(action_prefix: str = "", q: str = "", page: int = 1, per_page: i
     return peek_paginate(query, page, per_page)
 
 
-def action_realms() -> list[str]:
-    return ["agency", "user", "auth", "task_template", "holiday", "delegation"]
-
-
 def iter_chain_rows(batch_size: int = 1000) -> Iterator[sa.Row]:
     """Every audit row's chained columns in id order, read in batches (keyset pagination): constant memory.
 

@@ -21,9 +21,9 @@ bp.add_app_template_filter(labels.show_summary, "audit_summary")
 @requires(Perm.VIEW_AUDIT)
 def list_events():
     realm, q = text_arg("realm", 20), text_arg("q")
-    prefix = realm + "." if realm in queries.action_realms() else ""
+    prefix = realm + "." if realm in labels.AREAS else ""
     page = queries.list_events(prefix, q, page_arg(), 50)
     return render(
         "audit/list.html", "audit/_table.html", target_id="audit-table",
-        page=page, realm=realm, q=q, realms=queries.action_realms(),
+        page=page, realm=realm, q=q, realms=labels.AREAS,
     )
