@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from planapp.core.i18n import localized_digits
+from planapp.core.i18n import localized_digits, localized_join
 from planapp.core.permissions import Role
 from planapp.plans.workflow import BY_EVENT, Stage
 from planapp.tasks.lifecycle import TaskStatus
@@ -170,9 +170,9 @@ def show_value(value: Any, key: str = "", object_type: str | None = None) -> str
         text = localized_digits(value)
         return text.replace(".", "٫") if locale_code() == "fa" else text
     if isinstance(value, list):
-        return ("، " if locale_code() == "fa" else ", ").join(show_value(item, key, object_type) for item in value)
+        return localized_join(show_value(item, key, object_type) for item in value)
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return raw_json(value)
     text = str(value)
     label = _enum_label(text, key, object_type)
     if label is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -18,12 +19,22 @@ def persian_digits(value: object) -> str:
     return str(value).translate(_TO_PERSIAN)
 
 
-def localized_digits(value: object) -> str:
-    """Digits in the script of the current UI language (Persian digits unless English is chosen)."""
+def reads_english() -> bool:
+    """Whether the text being made is for an English reader (Persian otherwise, and outside a request)."""
     from flask_babel import get_locale
 
     locale = get_locale()
-    return str(value) if locale is not None and locale.language == "en" else persian_digits(value)
+    return locale is not None and locale.language == "en"
+
+
+def localized_digits(value: object) -> str:
+    """Digits in the script of the current UI language (Persian digits unless English is chosen)."""
+    return str(value) if reads_english() else persian_digits(value)
+
+
+def localized_join(items: Iterable[object]) -> str:
+    """Items listed with the reader's comma: «الف، ب» in Persian, "a, b" in English."""
+    return (", " if reads_english() else "، ").join(str(item) for item in items)
 
 
 def lazy_digits(value: object):

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from planapp.core.i18n import localized_digits
+from planapp.core.i18n import localized_digits, reads_english
 from planapp.plans.workflow import Stage
 
 TEMPLATES = {
@@ -37,14 +37,7 @@ def _show_date(iso: str) -> str:
     from planapp.core.i18n import format_gregorian, format_jalali
 
     day = date.fromisoformat(iso)
-    return format_gregorian(day) if _english() else format_jalali(day)
-
-
-def _english() -> bool:
-    from flask_babel import get_locale
-
-    locale = get_locale()
-    return bool(locale and locale.language == "en")
+    return format_gregorian(day) if reads_english() else format_jalali(day)
 
 
 def render(kind: str, params: dict[str, Any]) -> str:
@@ -54,7 +47,7 @@ def render(kind: str, params: dict[str, Any]) -> str:
     values = dict(params)
     for name in ENGLISH_TWINS:  # a name with English words of its own shows them to English readers
         twin = values.pop(f"{name}_en", None)
-        if twin and _english():
+        if twin and reads_english():
             values[name] = twin
     if "actor" in values and not values["actor"]:
         values["actor"] = _l("system")  # the system asked by itself

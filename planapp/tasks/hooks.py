@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from planapp.accounts.models import User
 from planapp.agencies.models import Agency
 from planapp.core.i18n import localized_digits as d
+from planapp.core.i18n import localized_join, reads_english
 from planapp.extensions import db
 from planapp.plans import services as plan_services
 from planapp.plans.checklist import CheckItem, exit_check
@@ -74,11 +74,9 @@ def mandatory_tasks_accepted(plan: Plan) -> Iterator[CheckItem]:
         .order_by(Task.due_on, Task.id).limit(SHOWN)
     ).all()
     # English readers get the template's and the agency's English names where there are any, as the task pages do.
-    locale = get_locale()
-    english = locale is not None and locale.language == "en"
-    names = (", " if english else "، ").join(
-        f"{english and title_en or title} ({english and agency_en or agency or person})"
-        for title, title_en, agency, agency_en, person in first)
+    english = reads_english()
+    names = localized_join(f"{english and title_en or title} ({english and agency_en or agency or person})"
+                           for title, title_en, agency, agency_en, person in first)
     yield CheckItem("mandatory_tasks",
                     _("%(open)s of %(total)s mandatory tasks are not accepted yet", open=d(open_count),
                       total=d(total)),
